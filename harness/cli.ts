@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * The tunebench command line. Every command lives in harness/commands/; this file wires them
+ * into yargs and turns user mistakes into one line and exit code 2.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { packageInfo } from './package-info.js';
+import { UsageError, describeFailure } from './errors.js';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('tunebench')
+  .usage('$0 <command> [options]\n\nAn optimized UUID -> path index and an adaptive-tuning benchmark harness.')
+  .version(packageInfo.version)
+  .help()
+  .alias('h', 'help')
+  .command('$0', false, () => {}, (argv) => {
+    const named = argv._[0];
+    throw new UsageError(named === undefined ? 'name a command (see tunebench --help)' : `unknown command "${String(named)}" (see tunebench --help)`);
+  })
+  .strict()
+  .strictCommands()
+  .fail((message, error) => {
+    throw error ?? new UsageError(`${message} (see tunebench --help)`);
+  });
+
+try {
+  await cli.parseAsync();
+} catch (error) {
+  process.stderr.write(`tunebench: ${describeFailure(error)}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,26 @@
+/**
+ * tunebench's primary index: a B+ tree from document ids (UUIDs) to file paths.
+ * This module is the public surface; nothing here imports the harness.
+ */
+export { IndexError, type IndexErrorCode } from './errors.js';
+export {
+  type DocumentId,
+  parseDocumentId,
+  formatDocumentId,
+  normalizeDocumentId,
+  isDocumentId,
+} from './id.js';
+export { MAX_PATH_BYTES, validatePath } from './path.js';
+export { createMemoryIndex, MemoryIndex, DEFAULT_ORDER, type MemoryIndexOptions } from './memory-index.js';
+export type {
+  PrimaryIndex,
+  BulkResult,
+  BulkInsertResult,
+  BulkDeleteResult,
+  BulkGetResult,
+  BulkPhases,
+  BulkStrategy,
+  TreeAnalysis,
+  CompactResult,
+  IdPathPair,
+} from './types.js';
