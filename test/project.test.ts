@@ -4,11 +4,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, runCli } from './harness/cli-helpers.js';
 
+/**
+ * The commands of the README's quick start block, found the way ../shared/tools/fresh-clone-check
+ * finds them (under mawk, which ignores IGNORECASE: the heading must say "quick start" in lower case).
+ */
 function quickStartCommands(): string[] {
-  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  const section = readme.split(/^## Quick start$/m)[1]?.split(/^## /m)[0] ?? '';
-  const block = section.split('```')[1] ?? '';
-  return block.split('\n').slice(1).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(join(projectRoot, 'README.md'), 'utf8').split('\n');
+  const heading = lines.findIndex((l) => /^#+ .*quick ?start/.test(l));
+  assert.ok(heading >= 0, 'README needs a heading containing "quick start" in lower case');
+  const open = lines.findIndex((l, i) => i > heading && l.startsWith('```'));
+  const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
+  return lines.slice(open + 1, close).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 }
 
 describe('project', () => {
