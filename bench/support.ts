@@ -6,6 +6,8 @@
 import { median, min, max } from 'simple-statistics';
 import { Rng, randomPath, randomUuid, shuffle } from '../scenarios/random.js';
 
+export { fullGc, heapBytes, nsPerOp } from '../harness/measure/timing.js';
+
 export interface DataSet {
   ids: string[];
   paths: string[];
@@ -36,54 +38,6 @@ export function dataSet(n: number, seed = 1): DataSet {
  */
 export function flatCopy(s: string): string {
   return Buffer.from(s, 'latin1').toString('latin1');
-}
-
-type GcOptions = { type: 'major'; execution: 'sync' };
-const collect = (globalThis as { gc?: (options?: GcOptions) => void }).gc;
-
-/**
- * Runs a full, synchronous GC when the script was started with --expose-gc (the npm scripts do).
- * A plain gc() leaves freed ArrayBuffers counted until a background sweep: 90 MB still showed
- * after freeing 100 MB of buffers, so memory deltas came out negative.
- */
-export function fullGc(): void {
-  collect?.({ type: 'major', execution: 'sync' });
-}
-
-/** Milliseconds taken by `fn`, after a full GC so that earlier garbage is not charged to it. */
-export function timeMs(fn: () => void): number {
-  fullGc();
-  const started = performance.now();
-  fn();
-  return performance.now() - started;
-}
-
-/**
- * Nanoseconds per operation of `op` (which performs `ops` operations), repeated on a fresh
- * `setup()` until at least `minMs` of timed work, so that small sizes are not one cold batch.
- * Setup time is not counted.
- */
-export function nsPerOp<T>(setup: () => T, op: (state: T) => void, ops: number, minMs = 150): number {
-  let total = 0;
-  let reps = 0;
-  fullGc();
-  while (reps === 0 || total < minMs) {
-    const state = setup();
-    const started = performance.now();
-    op(state);
-    total += performance.now() - started;
-    reps++;
-  }
-  return (total * 1e6) / (reps * ops);
-}
-
-/**
- * Bytes on the JS heap after a full GC. (Array buffers are left out: their count lags behind frees
- * even after a synchronous major GC, so our index reports its exact buffer bytes itself.)
- */
-export function heapBytes(): number {
-  fullGc();
-  return process.memoryUsage().heapUsed;
 }
 
 export interface Spread {

@@ -7,8 +7,11 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { packageInfo } from './package-info.js';
 import { UsageError, describeFailure } from './errors.js';
+import { listCommand } from './commands/list.js';
+import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 
-const cli = yargs(hideBin(process.argv))
+let cli = yargs(hideBin(process.argv))
   .scriptName('tunebench')
   .usage('$0 <command> [options]\n\nAn optimized UUID -> path index and an adaptive-tuning benchmark harness.')
   .version(packageInfo.version)
@@ -23,6 +26,7 @@ const cli = yargs(hideBin(process.argv))
   .fail((message, error) => {
     throw error ?? new UsageError(`${message} (see tunebench --help)`);
   });
+for (const add of [listCommand, runCommand, reportCommand]) cli = add(cli);
 
 try {
   await cli.parseAsync();

@@ -3,9 +3,10 @@
  * a byte heap of paths inside.
  */
 import { IndexError } from './errors.js';
-import { type DocumentId, formatStoredId, invalidIdError, parseIdInto } from './id.js';
+import { type DocumentId, invalidIdError, parseIdInto } from './id.js';
+import { RangeIterator } from './range.js';
 import { invalidPathError, isValidPath } from './path.js';
-import { BTree, COUNT, HEADER_WORDS, META_FIRST_LEAF, META_VERSION, NEXT, NONE } from './tree/btree.js';
+import { BTree, NONE } from './tree/btree.js';
 import {
   buildFromRows,
   dedupeSortedRows,
@@ -138,51 +139,7 @@ export class MemoryIndex implements PrimaryIndex {
     const upper = new Int32Array(4);
     if (from !== undefined && !parseIdInto(from, lower, 0)) throw invalidIdError(from, ' (range start)');
     if (to !== undefined && !parseIdInto(to, upper, 0)) throw invalidIdError(to, ' (range end)');
-    return this.iterate(from !== undefined ? lower : undefined, to !== undefined ? upper : undefined);
-  }
-
-  private *iterate(lower: Int32Array | undefined, upper: Int32Array | undefined): IterableIterator<[DocumentId, string]> {
-    const tree = this.tree;
-    const last = new Int32Array(4);
-    let hasLast = false;
-    let leaf = NONE;
-    let pos = 0;
-    let version = -1;
-    for (;;) {
-      if (tree.meta[META_VERSION] !== version) {
-        // First step, or the index changed since the last one: find our place again by key.
-        version = tree.meta[META_VERSION];
-        const seek = hasLast ? last : lower;
-        if (seek === undefined) {
-          leaf = tree.meta[META_FIRST_LEAF];
-          pos = 0;
-        } else {
-          leaf = tree.findLeaf(seek[0], seek[1], seek[2], seek[3]);
-          pos = tree.leafLowerBound(leaf, 0, seek[0], seek[1], seek[2], seek[3]);
-          if (hasLast && pos < tree.leafCount(leaf) && tree.compareKey(leaf, pos, last[0], last[1], last[2], last[3]) === 0) pos++;
-        }
-      }
-      const w = tree.pageArray(leaf);
-      const base = tree.pageBase(leaf);
-      if (pos >= w[base + COUNT]) {
-        leaf = w[base + NEXT];
-        pos = 0;
-        if (leaf === NONE) return;
-        continue;
-      }
-      const at = base + HEADER_WORDS + pos;
-      const order = tree.order;
-      const k0 = w[at], k1 = w[at + order], k2 = w[at + 2 * order], k3 = w[at + 3 * order];
-      if (upper !== undefined && tree.compareKey(leaf, pos, upper[0], upper[1], upper[2], upper[3]) >= 0) return;
-      last[0] = k0;
-      last[1] = k1;
-      last[2] = k2;
-      last[3] = k3;
-      hasLast = true;
-      const path = tree.heap.read(w[base + tree.slotAt + pos]);
-      pos++;
-      yield [formatStoredId(k0, k1, k2, k3), path];
-    }
+    return new RangeIterator(this.tree, from !== undefined ? lower : undefined, to !== undefined ? upper : undefined);
   }
 
   bulkInsert(pairs: Iterable<IdPathPair>): BulkInsertResult {

@@ -71,14 +71,22 @@ export function randomUuid(rng: Rng): string {
   return formatDocumentId([rng.u32() | 1, w1, w2, rng.u32()]);
 }
 
-const PATH_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_-';
+const PATH_CODES = Array.from('abcdefghijklmnopqrstuvwxyz0123456789_-', (c) => c.charCodeAt(0));
+const SLASH = 47;
 
-/** A random ASCII path of `minBytes..maxBytes` bytes, shaped like a document path. */
+/**
+ * A random ASCII path of `minBytes..maxBytes` bytes, shaped like a document path ("/d42/x7_k...").
+ * Built from char codes as one flat string: strings grown with += are ropes that every later read
+ * walks through.
+ */
 export function randomPath(rng: Rng, minBytes: number, maxBytes: number): string {
   const length = rng.between(minBytes, maxBytes);
-  let path = `/d${rng.int(100)}/`;
-  while (path.length < length) path += PATH_CHARS[rng.int(PATH_CHARS.length)];
-  return path.slice(0, length);
+  const codes: number[] = [SLASH, 100];
+  for (const digit of String(rng.int(100))) codes.push(digit.charCodeAt(0));
+  codes.push(SLASH);
+  while (codes.length < length) codes.push(PATH_CODES[rng.int(PATH_CODES.length)]);
+  codes.length = length;
+  return String.fromCharCode(...codes);
 }
 
 /** Fisher–Yates shuffle in place. */

@@ -4,12 +4,12 @@
 #     chartjs-node-canvas) compiles against: its prebuilt binary cannot be downloaded here.
 #  2. npm ci (package.json allows canvas's and esbuild's install scripts; see "allowScripts").
 #  3. The TypeScript build (dist/).
-#  4. The main job: `npm start`.
+#  4. The main job: `npm start` (tunebench run --quick: the default suite, report in tunebench-report/).
 # Each step is skipped when already done, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev pkg-config)
+packages=(libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev pkg-config fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -15,6 +15,19 @@ const LENGTH_PREFIX_BYTES = 2;
 const MAX_BLOCK_WORDS = (MAX_PATH_BYTES + LENGTH_PREFIX_BYTES + 3) >> 2;
 const MIN_CAPACITY_WORDS = 4096;
 const NO_BLOCK = -1;
+/**
+ * Decoded strings kept per heap: a direct-mapped cache of 4096 lines, each holding the path of one
+ * block and, once a range scan formatted it, the id of the entry that owns the block. Filled on
+ * read and on store, emptied for a block when it is freed (a block belongs to one entry until
+ * then). Making a new string costs ~100-200 ns here (allocation and GC), most of a lookup in a
+ * small tree, and a skewed workload reads the same entries again and again. Bounded: at most
+ * 8192 strings are held.
+ */
+const CACHE_BITS = 12;
+
+function cacheLine(q: number): number {
+  return Math.imul(q, 0x9e3779b1) >>> (32 - CACHE_BITS);
+}
 
 /** Words a block needs for a path of `byteLength` bytes. */
 export function blockWords(byteLength: number): number {
@@ -33,6 +46,9 @@ export class PathHeap {
   liveWords = 0;
   freeWords = 0;
   private readonly freeHeads = new Int32Array(MAX_BLOCK_WORDS + 1).fill(NO_BLOCK);
+  private readonly cachedBlock = new Int32Array(1 << CACHE_BITS).fill(NO_BLOCK);
+  private readonly cachedPath: (string | undefined)[] = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
+  private readonly cachedId: (string | undefined)[] = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
 
   constructor(
     private readonly onGrow: () => void,
@@ -82,15 +98,36 @@ export class PathHeap {
     const words = blockWords(length);
     this.liveBlocks++;
     this.liveWords += words;
-    const reuse = this.freeHeads[words];
-    if (reuse === NO_BLOCK) {
+    let q = this.freeHeads[words];
+    if (q === NO_BLOCK) {
+      q = top;
       this.top = top + words;
-      return top;
+    } else {
+      this.freeHeads[words] = this.words[q];
+      this.freeWords -= words;
+      this.words.copyWithin(q, top, top + words);
     }
-    this.freeHeads[words] = this.words[reuse];
-    this.freeWords -= words;
-    this.words.copyWithin(reuse, top, top + words);
-    return reuse;
+    this.cache(q, path);
+    return q;
+  }
+
+  private cache(q: number, path: string): void {
+    const line = cacheLine(q);
+    this.cachedBlock[line] = q;
+    this.cachedPath[line] = path;
+    this.cachedId[line] = undefined;
+  }
+
+  /** The id string cached for the entry owning block `q`, if a scan formatted it. */
+  cachedIdOf(q: number): string | undefined {
+    const line = cacheLine(q);
+    return this.cachedBlock[line] === q ? this.cachedId[line] : undefined;
+  }
+
+  /** Remembers the formatted id of the entry owning block `q` (call after read(q)). */
+  cacheId(q: number, id: string): void {
+    const line = cacheLine(q);
+    if (this.cachedBlock[line] === q) this.cachedId[line] = id;
   }
 
   /** Copies the raw block at `q` of `source` into this heap; returns its new offset. */
@@ -110,14 +147,24 @@ export class PathHeap {
     return this.bytes[at] | (this.bytes[at + 1] << 8);
   }
 
-  /** Decodes the path at `q`. Computational complexity: O(length). */
+  /** The path at `q`, from the cache or decoded. Computational complexity: O(length). */
   read(q: number): string {
+    const line = cacheLine(q);
+    if (this.cachedBlock[line] === q) return this.cachedPath[line]!;
     const at = q << 2;
     const length = this.bytes[at] | (this.bytes[at + 1] << 8);
-    return this.text.toString('utf8', at + 2, at + 2 + length);
+    const path = this.text.toString('utf8', at + 2, at + 2 + length);
+    this.cache(q, path);
+    return path;
   }
 
   release(q: number): void {
+    const line = cacheLine(q);
+    if (this.cachedBlock[line] === q) {
+      this.cachedBlock[line] = NO_BLOCK;
+      this.cachedPath[line] = undefined;
+      this.cachedId[line] = undefined;
+    }
     const words = blockWords(this.byteLength(q));
     // The link overwrites the length prefix: a free block's size is the list it sits on.
     this.words[q] = this.freeHeads[words];

@@ -1,0 +1,68 @@
+/** `tunebench run [SCENARIO...]`: measure scenarios on implementations and write a report. */
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { positiveInteger, resolveImpls, resolveScenarios } from './common.js';
+import { formatNs } from '../../reports/markdown.js';
+import type { Report } from '../../reports/schema.js';
+import { writeReport } from '../../reports/write-report.js';
+import { runSuite } from '../run-suite.js';
+
+/** A few lines for the terminal: one per result. */
+export function textSummary(report: Report): string {
+  const lines: string[] = [];
+  for (const r of report.results) {
+    const head = `${r.scenario.padEnd(20)} ${r.implementation.padEnd(28)}`;
+    if (r.metrics.opsPerSec && r.metrics.latencyNs) {
+      const t = r.metrics.opsPerSec;
+      lines.push(`${head} ${Math.round(t.median).toLocaleString('en-US').padStart(12)} ops/s [${Math.round(t.ci[0]).toLocaleString('en-US')}-${Math.round(t.ci[1]).toLocaleString('en-US')}]  p50 ${formatNs(r.metrics.latencyNs.p50)}  p99 ${formatNs(r.metrics.latencyNs.p99)}`);
+    } else {
+      const largest = Math.max(...r.series.map((s) => s.n));
+      const shown = r.series.filter((s) => s.n === largest).map((s) => `${s.metric} ${s.unit === 'ns' ? formatNs(s.median) : `${s.median.toFixed(2)}${s.unit}`}`);
+      lines.push(`${head} at n=${largest.toLocaleString('en-US')}: ${shown.join(', ')}`);
+    }
+    for (const s of r.sla) lines.push(`${''.padEnd(50)} SLA ${s.pass ? 'pass' : 'FAIL'}: ${s.rule} (measured ${s.measured.toFixed(3)})`);
+    for (const w of r.warnings) lines.push(`${''.padEnd(50)} warning: ${w}`);
+  }
+  for (const s of report.skipped) lines.push(`skipped ${s.scenario} x ${s.implementation}: ${s.reason}`);
+  return lines.join('\n');
+}
+
+export function runCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'run [scenarios..]',
+    'Run scenarios (default: the default suite) on implementations and write report.json, PNG charts and summary.md',
+    (y) =>
+      y
+        .positional('scenarios', { type: 'string', array: true, describe: 'built-in scenario names (see tunebench list)' })
+        .option('impl', { type: 'string', array: true, describe: 'implementation spec NAME[:knob=value,...] (repeatable; default: all)' })
+        .option('scenario-file', { type: 'string', array: true, describe: 'a scenario JSON file (repeatable)' })
+        .option('set', { type: 'string', array: true, describe: 'knob=value for every implementation that has the knob (repeatable)' })
+        .option('quick', { type: 'boolean', default: false, describe: 'scaled-down sizes: the default suite in under 2 minutes' })
+        .option('seed', { type: 'number', describe: "override every scenario's seed" })
+        .option('rounds', { type: 'number', describe: 'fresh-process rounds per scenario x implementation (default 3 with --quick, else 5)' })
+        .option('out', { type: 'string', default: 'tunebench-report', describe: 'directory for report.json, charts and summary.md' })
+        .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout instead of the text summary' })
+        .example('$0 run --quick', 'the default suite, scaled down')
+        .example('$0 run ycsb-a ycsb-c --impl primary --impl sorted-btree --rounds 5', '')
+        .example('$0 run --scenario-file my.json --impl primary:order=31', ''),
+    async (argv) => {
+      const scenarios = resolveScenarios({ scenarios: argv.scenarios, scenarioFile: argv.scenarioFile, quick: argv.quick, seed: argv.seed });
+      const impls = resolveImpls(argv.impl, argv.set);
+      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : positiveInteger(argv.rounds, '--rounds');
+      const report = await runSuite({
+        command: 'run',
+        argv: process.argv.slice(2),
+        scenarios,
+        impls,
+        rounds,
+        quick: argv.quick,
+        settings: { quick: argv.quick, seed: argv.seed ?? null },
+        progressTitle: 'run',
+      });
+      const out = resolve(argv.out);
+      const written = await writeReport(report, out);
+      if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${textSummary(report)}\n\nreport: ${out}/report.json (${written.files.length - 2} charts, summary.md)\n`);
+    },
+  );
+}

@@ -1,0 +1,59 @@
+/** Runs scenarios x implementations x rounds and assembles the report. */
+import { aggregate } from './aggregate.js';
+import { formatImplSpec, type ImplSpec } from './adapters/registry.js';
+import { currentEnvironment } from './environment.js';
+import { packageInfo } from './package-info.js';
+import { progressBar } from './progress.js';
+import { planJobs } from './runner/plan.js';
+import { describeJob, runJobs, type RunOptions } from './runner/run.js';
+import type { RoundResult } from './runner/types.js';
+import { REPORT_SCHEMA_VERSION, type Report } from '../reports/schema.js';
+import type { Scenario } from '../scenarios/schema.js';
+
+export interface SuiteOptions {
+  command: string;
+  argv: string[];
+  scenarios: Scenario[];
+  impls: ImplSpec[];
+  rounds: number;
+  settings?: Record<string, unknown>;
+  slowdown?: number;
+  quick?: boolean;
+  execute?: RunOptions['execute'];
+  progressTitle?: string;
+}
+
+export async function runSuite(options: SuiteOptions): Promise<Report> {
+  const startedAt = new Date().toISOString();
+  const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { slowdown: options.slowdown, quick: options.quick });
+  const progress = progressBar(jobs.length, options.progressTitle ?? options.command);
+  let rounds: RoundResult[];
+  try {
+    rounds = await runJobs(jobs, { execute: options.execute, onJobDone: (done, _total, job) => progress.update(done, describeJob(job)) });
+  } finally {
+    progress.stop();
+  }
+  const results = [];
+  for (const scenario of options.scenarios) {
+    for (const impl of options.impls) {
+      const name = formatImplSpec(impl);
+      const mine = rounds.filter((r) => r.scenario === scenario.name && r.implementation === name);
+      if (mine.length > 0) results.push(aggregate(scenario, name, mine));
+    }
+  }
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'tunebench', version: packageInfo.version },
+    command: options.command,
+    argv: options.argv,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: currentEnvironment(),
+    settings: { rounds: options.rounds, ...options.settings },
+    scenarios: options.scenarios.map((s) => ({ name: s.name, kind: s.kind, description: s.description, definition: s as unknown as Record<string, unknown> })),
+    results,
+    skipped,
+    comparisons: [],
+    warnings: [],
+  };
+}

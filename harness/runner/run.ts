@@ -1,0 +1,85 @@
+/**
+ * Runs jobs one at a time, each in a fresh child process (measurements must not overlap on a
+ * two-core machine), and collects their results.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, Job, RoundResult } from './types.js';
+
+/** The child entry next to this module (child.js when built, child.ts when run from source). */
+function childScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.replace(/run\.(js|ts)$/, (_, ext: string) => `child.${ext}`);
+}
+
+/** Per-job limit: a job that hangs fails the run instead of stalling it. */
+const JOB_TIMEOUT_MS = Number(process.env.TUNEBENCH_JOB_TIMEOUT_MS ?? 20 * 60 * 1000);
+
+export class JobError extends Error {
+  constructor(
+    readonly job: Job,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}
+
+export function describeJob(job: Job): string {
+  const knobs = Object.entries(job.impl.knobs).map(([k, v]) => `${k}=${v}`);
+  return `${job.scenario.name} x ${job.impl.name}${knobs.length ? `:${knobs.join(',')}` : ''} (round ${job.round + 1})`;
+}
+
+/** Runs one job in a fresh child process. */
+export function runInChild(job: Job): Promise<RoundResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(childScript(), [], {
+      execArgv: [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    let stderr = '';
+    let settled = false;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const finish = (error: Error | null, result?: RoundResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(result!);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(new JobError(job, `${describeJob(job)} took longer than ${JOB_TIMEOUT_MS / 1000} s and was stopped`));
+    }, JOB_TIMEOUT_MS);
+    child.on('message', (message: ChildMessage) => {
+      if (message.ok) finish(null, message.result);
+      else finish(new JobError(job, `${describeJob(job)} failed: ${message.error}`));
+    });
+    child.on('error', (error) => finish(new JobError(job, `${describeJob(job)}: could not start a child process (${error.message})`)));
+    child.on('exit', (code, signal) => {
+      const last = stderr.trim().split('\n').slice(-3).join(' | ');
+      finish(new JobError(job, `${describeJob(job)}: child process ended (${signal ?? `exit ${code}`}) without a result${last ? `: ${last}` : ''}`));
+    });
+    child.send(job);
+  });
+}
+
+export interface RunOptions {
+  onJobDone?: (done: number, total: number, job: Job) => void;
+  /** Runs a job; the default is a fresh child process (tests may run in-process). */
+  execute?: (job: Job) => Promise<RoundResult>;
+}
+
+/** Runs `jobs` in order, one at a time. */
+export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<RoundResult[]> {
+  const execute = options.execute ?? runInChild;
+  const results: RoundResult[] = [];
+  for (const job of jobs) {
+    results.push(await execute(job));
+    options.onJobDone?.(results.length, jobs.length, job);
+  }
+  return results;
+}

@@ -1,0 +1,78 @@
+/** summary.md: Markdown tables fit for a CI job summary, linking the charts. */
+import type { ChartSpec } from './charts.js';
+import type { Report, ResultEntry } from './schema.js';
+
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** Nanoseconds in a readable unit. */
+export function formatNs(ns: number): string {
+  if (!Number.isFinite(ns)) return '-';
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 1e8 ? 0 : 2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+function escape(cell: string): string {
+  return cell.replace(/\|/g, '\\|');
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`)].join('\n');
+}
+
+function workloadTable(results: ResultEntry[]): string {
+  return table(
+    ['implementation', 'ops/s (median)', '95% CI', 'p50', 'p99', 'p99.9', 'bytes/entry', 'SLA'],
+    results.map((r) => {
+      const t = r.metrics.opsPerSec!;
+      const l = r.metrics.latencyNs!;
+      const sla = r.sla.length === 0 ? '-' : r.sla.map((s) => `${s.pass ? 'pass' : '**FAIL**'} ${s.rule}`).join('; ');
+      return [r.implementation, int(t.median), `${int(t.ci[0])} - ${int(t.ci[1])}`, formatNs(l.p50), formatNs(l.p99), formatNs(l.p999), r.metrics.memoryBytesPerEntry === null ? '-' : r.metrics.memoryBytesPerEntry.toFixed(1), sla];
+    }),
+  );
+}
+
+function seriesTable(results: ResultEntry[]): string {
+  const keys = [...new Set(results.flatMap((r) => r.series.map((s) => `${s.metric}@${s.n}`)))];
+  return table(
+    ['metric @ n', ...results.map((r) => r.implementation)],
+    keys.map((key) => {
+      const [metric, n] = key.split('@');
+      return [
+        `${metric} @ ${int(Number(n))}`,
+        ...results.map((r) => {
+          const s = r.series.find((p) => p.metric === metric && p.n === Number(n));
+          if (!s) return '-';
+          return s.unit === 'ns' ? formatNs(s.median) : s.unit === 'x' ? `${s.median.toFixed(2)}x` : `${s.median.toFixed(1)} ${s.unit}`;
+        }),
+      ];
+    }),
+  );
+}
+
+export function renderSummary(report: Report, charts: ChartSpec[]): string {
+  const env = report.environment;
+  const lines: string[] = [
+    `# tunebench ${report.command}`,
+    '',
+    `${report.startedAt} · ${env.cpuModel}, ${env.cores} cores, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB · Node ${env.node} · tunebench ${report.tool.version}${env.gitCommit ? ` · commit ${env.gitCommit.slice(0, 10)}` : ''}`,
+    '',
+  ];
+  for (const scenario of report.scenarios) {
+    const results = report.results.filter((r) => r.scenario === scenario.name);
+    if (results.length === 0) continue;
+    lines.push(`## ${scenario.name}`, '', scenario.description, '');
+    lines.push(scenario.kind === 'workload' ? workloadTable(results) : seriesTable(results), '');
+    const warnings = results.flatMap((r) => r.warnings.map((w) => `${r.implementation}: ${w}`));
+    if (warnings.length > 0) lines.push(...warnings.map((w) => `> ⚠ ${w}`), '');
+  }
+  if (report.skipped.length > 0) {
+    lines.push('## Skipped', '', ...report.skipped.map((s) => `- ${s.scenario} × ${s.implementation}: ${s.reason}`), '');
+  }
+  if (report.warnings.length > 0) lines.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
+  if (charts.length > 0) {
+    lines.push('## Charts', '');
+    for (const chart of charts) lines.push(`### ${chart.title}`, '', chart.caption, '', `![${chart.title}](${chart.file})`, '');
+  }
+  return lines.join('\n');
+}
