@@ -5,6 +5,7 @@ export type IndexErrorCode =
   | 'INVALID_ARGUMENT'
   | 'CAPACITY'
   | 'CORRUPT'
+  | 'UNSUPPORTED_VERSION'
   | 'LOCKED'
   | 'CLOSED'
   | 'IO'

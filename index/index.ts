@@ -12,6 +12,14 @@ export {
 } from './id.js';
 export { MAX_PATH_BYTES, validatePath } from './path.js';
 export { createMemoryIndex, MemoryIndex, DEFAULT_ORDER, type MemoryIndexOptions } from './memory-index.js';
+export {
+  openPrimaryIndex,
+  DurableIndex,
+  type Durability,
+  type DurableIndexOptions,
+  type RecoveryReport,
+  type StorageStats,
+} from './storage/durable-index.js';
 export type {
   PrimaryIndex,
   BulkResult,

@@ -5,6 +5,7 @@
 import { IndexError } from './errors.js';
 import { type DocumentId, invalidIdError, parseIdInto } from './id.js';
 import { RangeIterator } from './range.js';
+import { asArray, checkBulkId, checkPair } from './validate.js';
 import { invalidPathError, isValidPath } from './path.js';
 import { BTree, NONE } from './tree/btree.js';
 import {
@@ -61,15 +62,7 @@ function now(): number {
 }
 
 function phases(): BulkPhases {
-  return { parseMs: 0, encodeMs: 0, sortMs: 0, applyMs: 0, decodeMs: 0 };
-}
-
-function asArray<T>(items: Iterable<T>, what: string): readonly T[] {
-  if (Array.isArray(items)) return items;
-  if (items == null || typeof (items as Iterable<T>)[Symbol.iterator] !== 'function') {
-    throw new IndexError('INVALID_ARGUMENT', `${what} must be an array or another iterable, got ${items === null ? 'null' : typeof items}`);
-  }
-  return Array.from(items);
+  return { parseMs: 0, encodeMs: 0, sortMs: 0, applyMs: 0, decodeMs: 0, logMs: 0 };
 }
 
 export class MemoryIndex implements PrimaryIndex {
@@ -150,16 +143,7 @@ export class MemoryIndex implements PrimaryIndex {
     const n = list.length;
     const rows = growRows('rows', n);
     let units = 0;
-    for (let i = 0; i < n; i++) {
-      const pair = list[i];
-      if (!Array.isArray(pair) || pair.length < 2) {
-        throw new IndexError('INVALID_ARGUMENT', `bulkInsert pairs[${i}] must be an [id, path] pair`);
-      }
-      if (!parseIdInto(pair[0], rows, i * STRIDE)) throw invalidIdError(pair[0], ` at pairs[${i}]`);
-      const path: unknown = pair[1];
-      if (!isValidPath(path)) throw invalidPathError(path, ` at pairs[${i}]`);
-      units += path.length;
-    }
+    for (let i = 0; i < n; i++) units += checkPair(list[i], i, rows, i * STRIDE).length;
     let t = now();
     times.parseMs = t - started;
 
@@ -281,7 +265,7 @@ export class MemoryIndex implements PrimaryIndex {
     const n = list.length;
     const rows = growRows('rows', n);
     for (let i = 0; i < n; i++) {
-      if (!parseIdInto(list[i], rows, i * STRIDE)) throw invalidIdError(list[i], ` at ${what} ids[${i}]`);
+      checkBulkId(list[i], i, what, rows, i * STRIDE);
       rows[i * STRIDE + 4] = i;
     }
     return rows;
@@ -300,6 +284,37 @@ export class MemoryIndex implements PrimaryIndex {
       strategy,
       phasesMs,
     };
+  }
+
+  // ---------------------------------------------------------------- raw entry points
+  // For the storage layer: keys as sign-flipped words, paths as UTF-8 bytes already validated or
+  // read back from a checksummed file. No string is made.
+
+  /** @internal Inserts or replaces key (k0..k3) with `length` path bytes from `source` at `offset`. */
+  insertEncoded(k0: number, k1: number, k2: number, k3: number, source: Uint8Array, offset: number, length: number): boolean {
+    const tree = this.tree;
+    const replaced = tree.insert(k0, k1, k2, k3, tree.heap.storeBytes(source, offset, length));
+    if (replaced === NONE) return true;
+    tree.heap.release(replaced);
+    tree.touch();
+    return false;
+  }
+
+  /** @internal Removes key (k0..k3); returns whether it existed. */
+  deleteEncoded(k0: number, k1: number, k2: number, k3: number): boolean {
+    const slot = this.tree.delete(k0, k1, k2, k3);
+    if (slot === NONE) return false;
+    this.tree.heap.release(slot);
+    return true;
+  }
+
+  /**
+   * @internal Replaces the contents of an empty index with `n` sorted, unique rows whose payload
+   * words are heap blocks already stored with `heap.storeBytes` (loading a snapshot).
+   */
+  buildFromStoredRows(rows: Int32Array, n: number): void {
+    if (this.tree.size !== 0) throw new IndexError('INVALID_ARGUMENT', 'buildFromStoredRows needs an empty index');
+    buildFromRows(this.tree, rows, n);
   }
 
   analyze(): TreeAnalysis {

@@ -20,6 +20,8 @@ export interface BulkPhases {
   applyMs: number;
   /** Turning stored paths back into strings (bulkGet). */
   decodeMs: number;
+  /** Writing (and syncing) the write-ahead log record of a durable index; 0 in memory. */
+  logMs: number;
 }
 
 interface BulkResultBase {

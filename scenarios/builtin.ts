@@ -73,10 +73,22 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
     operations: 100_000,
     quick: { sizes: [1_000, 10_000, 100_000], operations: 20_000 },
   }),
+  defineScenario({
+    name: 'durable-writes',
+    description: 'inserts and updates on a sync index (one fsync per acknowledged write) from 16 concurrent clients',
+    dataset: { records: 10_000 },
+    durability: 'sync',
+    mix: { insert: 0.5, update: 0.5 },
+    distribution: { type: 'uniform' },
+    clients: 16,
+    operations: 4_000,
+    quick: { records: 2_000, operations: 600 },
+    knobs: { bulkThreshold: [1, 16, 64, 256], maxBatchDelayMs: [0, 1, 2] },
+  }),
 ];
 
 /** Scenarios `tunebench run` runs when none is named. */
-export const DEFAULT_SUITE = ['ycsb-a', 'ycsb-b', 'ycsb-c', 'ycsb-d', 'ycsb-e', 'ycsb-f', 'bulk-vs-individual', 'growth'];
+export const DEFAULT_SUITE = ['ycsb-a', 'ycsb-b', 'ycsb-c', 'ycsb-d', 'ycsb-e', 'ycsb-f', 'bulk-vs-individual', 'growth', 'durable-writes'];
 
 export function findBuiltin(name: string): Scenario | undefined {
   return BUILTIN_SCENARIOS.find((s) => s.name === name);

@@ -1,5 +1,8 @@
-/** The plain primary index (this project's B+ tree, no OptimizedIndex wrapper). */
-import { DEFAULT_ORDER, type MemoryIndex, createMemoryIndex } from '../../index/index.js';
+/**
+ * The plain primary index (this project's B+ tree, no OptimizedIndex wrapper): in memory, or the
+ * durable index in the job's directory when the scenario asks for `group` or `sync` durability.
+ */
+import { DEFAULT_ORDER, type PrimaryIndex, createMemoryIndex, openPrimaryIndex } from '../../index/index.js';
 import type { Implementation, ImplementationFactory, KnobValues, OpenContext } from './types.js';
 
 export class PrimaryImplementation implements Implementation {
@@ -8,7 +11,7 @@ export class PrimaryImplementation implements Implementation {
   constructor(
     readonly spec: string,
     readonly config: Readonly<Record<string, unknown>>,
-    private readonly index: MemoryIndex,
+    private readonly index: PrimaryIndex & { close?: () => void },
   ) {}
 
   load(ids: readonly string[], paths: readonly string[]): void {
@@ -53,7 +56,9 @@ export class PrimaryImplementation implements Implementation {
     return this.index.analyze().bytesAllocated;
   }
 
-  close(): void {}
+  close(): void {
+    this.index.close?.();
+  }
 }
 
 export const primaryFactory: ImplementationFactory = {
@@ -62,7 +67,10 @@ export const primaryFactory: ImplementationFactory = {
   knobs: {
     order: { type: 'integer', min: 3, max: 4096, default: DEFAULT_ORDER, description: 'max keys per node' },
   },
-  durability: ['none'],
-  open: (knobs: KnobValues, context: OpenContext) =>
-    new PrimaryImplementation(context.spec, { order: knobs.order }, createMemoryIndex({ order: knobs.order as number })),
+  durability: ['none', 'group', 'sync'],
+  open: (knobs: KnobValues, context: OpenContext) => {
+    const order = knobs.order as number;
+    const index = context.durability === 'none' ? createMemoryIndex({ order }) : openPrimaryIndex(context.directory, { durability: context.durability, order });
+    return new PrimaryImplementation(context.spec, { order, durability: context.durability }, index);
+  },
 };

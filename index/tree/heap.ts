@@ -130,6 +130,38 @@ export class PathHeap {
     if (this.cachedBlock[line] === q) this.cachedId[line] = id;
   }
 
+  /**
+   * Stores `length` already-encoded UTF-8 bytes from `source` at `offset` (a log record or a
+   * snapshot being read back); returns the block offset. The caller vouches for the bytes.
+   */
+  storeBytes(source: Uint8Array, offset: number, length: number): number {
+    const words = blockWords(length);
+    let q = this.freeHeads[words];
+    if (q === NO_BLOCK) {
+      if ((this.top + words) << 2 > this.bytes.length) this.reserve(words);
+      q = this.top;
+      this.top += words;
+    } else {
+      this.freeHeads[words] = this.words[q];
+      this.freeWords -= words;
+    }
+    this.liveBlocks++;
+    this.liveWords += words;
+    const at = q << 2;
+    this.bytes[at] = length & 255;
+    this.bytes[at + 1] = length >>> 8;
+    this.bytes.set(source.subarray(offset, offset + length), at + 2);
+    const line = cacheLine(q);
+    if (this.cachedBlock[line] === q) this.cachedBlock[line] = NO_BLOCK;
+    return q;
+  }
+
+  /** The stored bytes of block `q` (a view into the heap, valid until the heap grows). */
+  bytesOf(q: number): Uint8Array {
+    const at = q << 2;
+    return this.bytes.subarray(at + 2, at + 2 + (this.bytes[at] | (this.bytes[at + 1] << 8)));
+  }
+
   /** Copies the raw block at `q` of `source` into this heap; returns its new offset. */
   copyFrom(source: PathHeap, q: number): number {
     const words = blockWords(source.byteLength(q));
