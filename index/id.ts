@@ -83,6 +83,48 @@ export function parseIdInto(id: unknown, out: Int32Array, at: number): boolean {
   return true;
 }
 
+/**
+ * Like parseIdInto, from 36 ASCII bytes at `from` in `bytes` (ids shipped to reader threads as
+ * bytes instead of strings: making 1M strings on the other side cost ~400 ms). Any byte that is
+ * not a hex digit or a dash where one belongs makes it invalid.
+ */
+export function parseIdBytesInto(bytes: Uint8Array, from: number, out: Int32Array, at: number): boolean {
+  if (bytes[from + 8] !== 45 || bytes[from + 13] !== 45 || bytes[from + 18] !== 45 || bytes[from + 23] !== 45) return false;
+  let bad = 0;
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let w3 = 0;
+  for (let i = 0; i < 8; i++) {
+    const h = hexDigit(bytes[from + i]);
+    bad |= h;
+    w0 = (w0 << 4) | (h & 15);
+  }
+  for (let i = 9; i < 18; i++) {
+    if (i === 13) continue;
+    const h = hexDigit(bytes[from + i]);
+    bad |= h;
+    w1 = (w1 << 4) | (h & 15);
+  }
+  for (let i = 19; i < 28; i++) {
+    if (i === 23) continue;
+    const h = hexDigit(bytes[from + i]);
+    bad |= h;
+    w2 = (w2 << 4) | (h & 15);
+  }
+  for (let i = 28; i < 36; i++) {
+    const h = hexDigit(bytes[from + i]);
+    bad |= h;
+    w3 = (w3 << 4) | (h & 15);
+  }
+  if (bad > 15 || (w0 | w1 | w2 | w3) === 0) return false;
+  out[at] = w0 ^ SIGN_FLIP;
+  out[at + 1] = w1 ^ SIGN_FLIP;
+  out[at + 2] = w2 ^ SIGN_FLIP;
+  out[at + 3] = w3 ^ SIGN_FLIP;
+  return true;
+}
+
 /** The error for an id that `parseIdInto` refused, naming the value and why. */
 export function invalidIdError(id: unknown, where = ''): IndexError {
   let why = 'expected a UUID like 0191f3a2-7c4e-7b1d-9a53-1f0c2e4d5b6a';

@@ -20,6 +20,8 @@ export {
   type RecoveryReport,
   type StorageStats,
 } from './storage/durable-index.js';
+export { createReaderPool, type ReaderPool, type ReaderPoolOptions, type WorkloadCounts } from './concurrent/pool.js';
+export { RwLock, type ContentionMetrics } from './concurrent/rwlock.js';
 export type {
   PrimaryIndex,
   BulkResult,

@@ -19,6 +19,7 @@ import {
   probeSortedRows,
 } from './tree/bulk.js';
 import type { PathHeap } from './tree/heap.js';
+import type { SharedMemory } from './tree/buffers.js';
 import { STRIDE, sortRows } from './tree/sort.js';
 import { growInts, growRows, releaseScratch, scratchBytes } from './tree/scratch.js';
 import { analyzeTree, bytesAllocated, bytesUsed, measureBalance } from './tree/analysis.js';
@@ -57,6 +58,22 @@ export interface MemoryIndexOptions {
 
 const key = new Int32Array(4);
 
+/** Taken around every change when reader threads share the tree (see concurrent/pool.ts). */
+export interface WriteGuard {
+  acquire(): void;
+  release(): void;
+}
+
+/** What a reader thread needs to search the tree: its shared memories and layout. */
+export interface SharedTreeHandles {
+  arena: SharedMemory;
+  heap: SharedMemory;
+  meta: SharedArrayBuffer;
+  order: number;
+  pageWords: number;
+  slotAt: number;
+}
+
 function now(): number {
   return performance.now();
 }
@@ -68,17 +85,21 @@ function phases(): BulkPhases {
 export class MemoryIndex implements PrimaryIndex {
   /** @internal The tree; exposed for invariant checks, analysis and reader pools. */
   readonly tree: BTree;
+  private guard: WriteGuard | null = null;
+  private readonly replaceListeners = new Set<() => void>();
 
   constructor(options: MemoryIndexOptions = {}) {
     const order = options.order ?? DEFAULT_ORDER;
     if (!Number.isInteger(order) || order < 3 || order > 4096) {
       throw new IndexError('INVALID_ARGUMENT', `order must be an integer from 3 to 4096, got ${String(order)}`);
     }
-    const listener = options.onBufferReplaced;
+    if (options.onBufferReplaced) this.replaceListeners.add(options.onBufferReplaced);
     const expected = Math.max(0, Math.floor(options.expectedEntries ?? 0));
     this.tree = new BTree({
       order,
-      onReplace: () => listener?.(),
+      onReplace: () => {
+        for (const listener of this.replaceListeners) listener();
+      },
       initialPages: Math.ceil(expected / (order * 0.69)) + 1,
       initialHeapWords: expected * 14,
     });
@@ -111,20 +132,23 @@ export class MemoryIndex implements PrimaryIndex {
     if (!parseIdInto(id, key, 0)) throw invalidIdError(id);
     if (!isValidPath(path)) throw invalidPathError(path);
     const tree = this.tree;
-    // One descent: store first, and free the replaced block if the id existed.
-    const replaced = tree.insert(key[0], key[1], key[2], key[3], tree.heap.store(path));
-    if (replaced === NONE) return true;
-    tree.heap.release(replaced);
-    tree.touch();
-    return false;
+    const guard = this.guard;
+    guard?.acquire();
+    try {
+      // One descent: store first, and free the replaced block if the id existed.
+      const replaced = tree.insert(key[0], key[1], key[2], key[3], tree.heap.store(path));
+      if (replaced === NONE) return true;
+      tree.heap.release(replaced);
+      tree.touch();
+      return false;
+    } finally {
+      guard?.release();
+    }
   }
 
   delete(id: DocumentId): boolean {
     if (!parseIdInto(id, key, 0)) throw invalidIdError(id);
-    const slot = this.tree.delete(key[0], key[1], key[2], key[3]);
-    if (slot === NONE) return false;
-    this.tree.heap.release(slot);
-    return true;
+    return this.deleteEncoded(key[0], key[1], key[2], key[3]);
   }
 
   range(from?: DocumentId, to?: DocumentId): IterableIterator<[DocumentId, string]> {
@@ -144,9 +168,18 @@ export class MemoryIndex implements PrimaryIndex {
     const rows = growRows('rows', n);
     let units = 0;
     for (let i = 0; i < n; i++) units += checkPair(list[i], i, rows, i * STRIDE).length;
-    let t = now();
-    times.parseMs = t - started;
+    times.parseMs = now() - started;
 
+    this.guard?.acquire();
+    try {
+      return this.applyBulkInsert(list, rows, n, units, started, allocatedBefore, times);
+    } finally {
+      this.guard?.release();
+    }
+  }
+
+  private applyBulkInsert(list: readonly IdPathPair[], rows: Int32Array, n: number, units: number, started: number, allocatedBefore: number, times: BulkPhases): BulkInsertResult {
+    let t = now();
     const heap = this.tree.heap;
     // UTF-16 units are a lower bound of UTF-8 bytes, so one growth step covers an ASCII batch.
     heap.reserve(Math.ceil((units + 5 * n) / 4));
@@ -206,15 +239,20 @@ export class MemoryIndex implements PrimaryIndex {
     const release = (slot: number): void => heap.release(slot);
     let strategy: BulkStrategy;
     let deleted: number;
-    if (unique === 0 || this.tree.size === 0) {
-      strategy = 'empty';
-      deleted = 0;
-    } else if (unique >= this.tree.size * REBUILD_SHARE) {
-      strategy = 'merge';
-      deleted = filterRows(this.tree, rows, unique, release);
-    } else {
-      strategy = 'sorted';
-      deleted = deleteSortedRows(this.tree, rows, unique, release);
+    this.guard?.acquire();
+    try {
+      if (unique === 0 || this.tree.size === 0) {
+        strategy = 'empty';
+        deleted = 0;
+      } else if (unique >= this.tree.size * REBUILD_SHARE) {
+        strategy = 'merge';
+        deleted = filterRows(this.tree, rows, unique, release);
+      } else {
+        strategy = 'sorted';
+        deleted = deleteSortedRows(this.tree, rows, unique, release);
+      }
+    } finally {
+      this.guard?.release();
     }
     times.applyMs = now() - t;
     return { operation: 'bulkDelete', ...this.finish(n, started, allocatedBefore, strategy, times), deleted };
@@ -293,19 +331,52 @@ export class MemoryIndex implements PrimaryIndex {
   /** @internal Inserts or replaces key (k0..k3) with `length` path bytes from `source` at `offset`. */
   insertEncoded(k0: number, k1: number, k2: number, k3: number, source: Uint8Array, offset: number, length: number): boolean {
     const tree = this.tree;
-    const replaced = tree.insert(k0, k1, k2, k3, tree.heap.storeBytes(source, offset, length));
-    if (replaced === NONE) return true;
-    tree.heap.release(replaced);
-    tree.touch();
-    return false;
+    const guard = this.guard;
+    guard?.acquire();
+    try {
+      const replaced = tree.insert(k0, k1, k2, k3, tree.heap.storeBytes(source, offset, length));
+      if (replaced === NONE) return true;
+      tree.heap.release(replaced);
+      tree.touch();
+      return false;
+    } finally {
+      guard?.release();
+    }
   }
 
   /** @internal Removes key (k0..k3); returns whether it existed. */
   deleteEncoded(k0: number, k1: number, k2: number, k3: number): boolean {
-    const slot = this.tree.delete(k0, k1, k2, k3);
-    if (slot === NONE) return false;
-    this.tree.heap.release(slot);
-    return true;
+    const guard = this.guard;
+    guard?.acquire();
+    try {
+      const slot = this.tree.delete(k0, k1, k2, k3);
+      if (slot === NONE) return false;
+      this.tree.heap.release(slot);
+      return true;
+    } finally {
+      guard?.release();
+    }
+  }
+
+  /**
+   * @internal Makes every change take `guard` (reader threads then never see a half-applied one);
+   * null removes it. One guard at a time.
+   */
+  setWriteGuard(guard: WriteGuard | null): void {
+    if (guard !== null && this.guard !== null) throw new IndexError('INVALID_ARGUMENT', 'this index is already shared with a reader pool');
+    this.guard = guard;
+  }
+
+  /** @internal Calls `listener` whenever the arena or heap memory grows or is replaced; returns an unsubscribe. */
+  onMemoryReplaced(listener: () => void): () => void {
+    this.replaceListeners.add(listener);
+    return () => this.replaceListeners.delete(listener);
+  }
+
+  /** @internal The shared memories and layout a reader thread needs. */
+  sharedHandles(): SharedTreeHandles {
+    const tree = this.tree;
+    return { arena: tree.arena.handle, heap: tree.heap.handle, meta: tree.meta.buffer as SharedArrayBuffer, order: tree.order, pageWords: tree.pageWords, slotAt: tree.slotAt };
   }
 
   /**
@@ -327,6 +398,15 @@ export class MemoryIndex implements PrimaryIndex {
    * free block. Also releases the bulk scratch buffers.
    */
   compact(): CompactResult {
+    this.guard?.acquire();
+    try {
+      return this.compactNow();
+    } finally {
+      this.guard?.release();
+    }
+  }
+
+  private compactNow(): CompactResult {
     const started = now();
     const tree = this.tree;
     const allocatedBefore = bytesAllocated(tree);

@@ -166,21 +166,7 @@ export class BTree {
    * The heap slot of key (k0..k3), or NONE. Computational complexity: O(log size).
    */
   find(k0: number, k1: number, k2: number, k3: number): number {
-    const w = this.arena.words;
-    const order = this.order;
-    const pw = this.pageWords;
-    const slotAt = this.slotAt;
-    let page = this.meta[META_ROOT];
-    for (let level = this.meta[META_HEIGHT] - 1; level > 0; level--) {
-      const base = page * pw;
-      page = w[base + slotAt + upperBound(w, base + HEADER_WORDS, order, w[base + COUNT], k0, k1, k2, k3)];
-    }
-    const base = page * pw;
-    const count = w[base + COUNT];
-    const keys = base + HEADER_WORDS;
-    const pos = lowerBound(w, keys, order, 0, count, k0, k1, k2, k3);
-    if (pos < count && keyEquals(w, keys + pos, order, k0, k1, k2, k3)) return w[base + slotAt + pos];
-    return NONE;
+    return findSlot(this.arena.words, this.meta, this.order, this.pageWords, this.slotAt, k0, k1, k2, k3);
   }
 
   /** The leaf that would hold key (k0..k3). Computational complexity: O(log size). */
@@ -586,6 +572,34 @@ export class BTree {
 }
 
 // ------------------------------------------------------------------ node primitives
+
+/**
+ * The heap slot of key (k0..k3) in the tree laid out in `w` with root and height in `meta`, or
+ * NONE. Shared by the tree and by reader threads, which hold their own views of the same memory.
+ */
+export function findSlot(
+  w: Int32Array,
+  meta: Int32Array,
+  order: number,
+  pw: number,
+  slotAt: number,
+  k0: number,
+  k1: number,
+  k2: number,
+  k3: number,
+): number {
+  let page = meta[META_ROOT];
+  for (let level = meta[META_HEIGHT] - 1; level > 0; level--) {
+    const base = page * pw;
+    page = w[base + slotAt + upperBound(w, base + HEADER_WORDS, order, w[base + COUNT], k0, k1, k2, k3)];
+  }
+  const base = page * pw;
+  const count = w[base + COUNT];
+  const keys = base + HEADER_WORDS;
+  const pos = lowerBound(w, keys, order, 0, count, k0, k1, k2, k3);
+  if (pos < count && keyEquals(w, keys + pos, order, k0, k1, k2, k3)) return w[base + slotAt + pos];
+  return NONE;
+}
 
 /** Compares the key at word offset `at` (word 0; word q at at + q * order) with (k0..k3). */
 export function compareAt(w: Int32Array, at: number, order: number, k0: number, k1: number, k2: number, k3: number): number {

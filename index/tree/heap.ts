@@ -29,6 +29,13 @@ function cacheLine(q: number): number {
   return Math.imul(q, 0x9e3779b1) >>> (32 - CACHE_BITS);
 }
 
+/** The path stored in block `q` of a heap seen through `bytes` and `text` (views of one buffer). */
+export function decodePath(bytes: Uint8Array, text: Buffer, q: number): string {
+  const at = q << 2;
+  const length = bytes[at] | (bytes[at + 1] << 8);
+  return text.toString('utf8', at + 2, at + 2 + length);
+}
+
 /** Words a block needs for a path of `byteLength` bytes. */
 export function blockWords(byteLength: number): number {
   return (byteLength + LENGTH_PREFIX_BYTES + 3) >> 2;
@@ -183,9 +190,7 @@ export class PathHeap {
   read(q: number): string {
     const line = cacheLine(q);
     if (this.cachedBlock[line] === q) return this.cachedPath[line]!;
-    const at = q << 2;
-    const length = this.bytes[at] | (this.bytes[at + 1] << 8);
-    const path = this.text.toString('utf8', at + 2, at + 2 + length);
+    const path = decodePath(this.bytes, this.text, q);
     this.cache(q, path);
     return path;
   }
