@@ -1,26 +1,12 @@
 /**
  * Statistics over plain arrays of samples: pure functions, no knowledge of scenarios or charts.
- * Built on simple-statistics; resampling uses a seeded generator so reports are reproducible.
+ * The basics live in the index (its adaptive mode tests significance too) and are re-exported here;
+ * resampling uses a seeded generator so reports are reproducible.
  */
 import * as ss from 'simple-statistics';
 import { Rng } from '../scenarios/random.js';
 
-/** Median of `xs` (NaN for an empty array). */
-export function median(xs: readonly number[]): number {
-  return xs.length === 0 ? Number.NaN : ss.median([...xs]);
-}
-
-/** The q-quantile of `xs`, 0 <= q <= 1. */
-export function quantile(xs: readonly number[], q: number): number {
-  return xs.length === 0 ? Number.NaN : ss.quantile([...xs], q);
-}
-
-/** Standard deviation / mean (0 for fewer than two samples). */
-export function coefficientOfVariation(xs: readonly number[]): number {
-  if (xs.length < 2) return 0;
-  const mean = ss.mean([...xs]);
-  return mean === 0 ? 0 : ss.sampleStandardDeviation([...xs]) / Math.abs(mean);
-}
+export { coefficientOfVariation, mannWhitneyU, mean, median, quantile, type MannWhitney } from '../index/metrics/stats.js';
 
 /**
  * Percentile bootstrap confidence interval of `statistic` over `xs`: resample with replacement

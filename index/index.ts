@@ -20,6 +20,18 @@ export {
   type RecoveryReport,
   type StorageStats,
 } from './storage/durable-index.js';
+export {
+  createOptimizedIndex,
+  createOptimizedIndexWithDefaults,
+  OptimizedIndex,
+  POOL_MIN_BATCH,
+  type Dashboard,
+  type InnerIndex,
+} from './optimized/optimized-index.js';
+export { DEFAULT_CONFIG, resolveConfig, type OptimizationConfig, type OptimizationConfigInput, type AdaptiveConfig, type AdaptiveKnob } from './optimized/config.js';
+export type { AdaptiveDecision } from './optimized/adaptive.js';
+export type { Alert, GrowthFit } from './metrics/alerts.js';
+export { fitGrowth, MAX_GROWTH_EXPONENT } from './metrics/alerts.js';
 export { createReaderPool, type ReaderPool, type ReaderPoolOptions, type WorkloadCounts } from './concurrent/pool.js';
 export { RwLock, type ContentionMetrics } from './concurrent/rwlock.js';
 export type {

@@ -170,56 +170,55 @@ export class MemoryIndex implements PrimaryIndex {
     for (let i = 0; i < n; i++) units += checkPair(list[i], i, rows, i * STRIDE).length;
     times.parseMs = now() - started;
 
+    const { strategy, inserted, updated } = this.insertRows(list, rows, units, times);
+    return { operation: 'bulkInsert', ...this.finish(n, started, allocatedBefore, strategy, times), inserted, updated };
+  }
+
+  /**
+   * Stores, sorts and applies validated pairs whose key words are in `rows`, under the write
+   * guard; records phase times in `times` when given. Shared by bulkInsert and group commits.
+   */
+  private insertRows(list: readonly IdPathPair[], rows: Int32Array, units: number, times: BulkPhases | null): { strategy: BulkStrategy; inserted: number; updated: number } {
+    const n = list.length;
     this.guard?.acquire();
     try {
-      return this.applyBulkInsert(list, rows, n, units, started, allocatedBefore, times);
+      let t = now();
+      const heap = this.tree.heap;
+      // UTF-16 units are a lower bound of UTF-8 bytes, so one growth step covers an ASCII batch.
+      heap.reserve(Math.ceil((units + 5 * n) / 4));
+      for (let i = 0; i < n; i++) rows[i * STRIDE + 4] = heap.store(list[i][1]);
+      if (times) times.encodeMs = now() - t;
+      t = now();
+      sortRows(rows, growRows('spare', n), n);
+      const unique = dedupeSortedRows(rows, n, (slot) => heap.release(slot));
+      if (times) times.sortMs = now() - t;
+      t = now();
+      let updated = n - unique;
+      const onReplaced = (slot: number): void => {
+        heap.release(slot);
+        updated++;
+      };
+      let strategy: BulkStrategy;
+      let inserted: number;
+      if (unique === 0) {
+        strategy = 'empty';
+        inserted = 0;
+      } else if (this.tree.size === 0) {
+        strategy = 'build';
+        buildFromRows(this.tree, rows, unique);
+        inserted = unique;
+      } else if (unique >= this.tree.size * REBUILD_SHARE) {
+        strategy = 'merge';
+        inserted = mergeRows(this.tree, rows, unique, onReplaced);
+      } else {
+        strategy = 'sorted';
+        inserted = insertSortedRows(this.tree, rows, unique, onReplaced);
+      }
+      if (times) times.applyMs = now() - t;
+      return { strategy, inserted, updated };
     } finally {
       this.guard?.release();
     }
-  }
-
-  private applyBulkInsert(list: readonly IdPathPair[], rows: Int32Array, n: number, units: number, started: number, allocatedBefore: number, times: BulkPhases): BulkInsertResult {
-    let t = now();
-    const heap = this.tree.heap;
-    // UTF-16 units are a lower bound of UTF-8 bytes, so one growth step covers an ASCII batch.
-    heap.reserve(Math.ceil((units + 5 * n) / 4));
-    for (let i = 0; i < n; i++) rows[i * STRIDE + 4] = heap.store(list[i][1]);
-    times.encodeMs = now() - t;
-    t = now();
-
-    sortRows(rows, growRows('spare', n), n);
-    const unique = dedupeSortedRows(rows, n, (slot) => heap.release(slot));
-    times.sortMs = now() - t;
-    t = now();
-
-    let replaced = n - unique;
-    const onReplaced = (slot: number): void => {
-      heap.release(slot);
-      replaced++;
-    };
-    let strategy: BulkStrategy;
-    let inserted: number;
-    if (unique === 0) {
-      strategy = 'empty';
-      inserted = 0;
-    } else if (this.tree.size === 0) {
-      strategy = 'build';
-      buildFromRows(this.tree, rows, unique);
-      inserted = unique;
-    } else if (unique >= this.tree.size * REBUILD_SHARE) {
-      strategy = 'merge';
-      inserted = mergeRows(this.tree, rows, unique, onReplaced);
-    } else {
-      strategy = 'sorted';
-      inserted = insertSortedRows(this.tree, rows, unique, onReplaced);
-    }
-    times.applyMs = now() - t;
-    return {
-      operation: 'bulkInsert',
-      ...this.finish(n, started, allocatedBefore, strategy, times),
-      inserted,
-      updated: replaced,
-    };
   }
 
   bulkDelete(ids: Iterable<DocumentId>): BulkDeleteResult {
@@ -229,32 +228,8 @@ export class MemoryIndex implements PrimaryIndex {
     const list = asArray(ids, 'bulkDelete ids');
     const n = list.length;
     const rows = this.parseIds(list, 'bulkDelete');
-    let t = now();
-    times.parseMs = t - started;
-    sortRows(rows, growRows('spare', n), n);
-    const unique = dedupeSortedRows(rows, n, () => {});
-    times.sortMs = now() - t;
-    t = now();
-    const heap = this.tree.heap;
-    const release = (slot: number): void => heap.release(slot);
-    let strategy: BulkStrategy;
-    let deleted: number;
-    this.guard?.acquire();
-    try {
-      if (unique === 0 || this.tree.size === 0) {
-        strategy = 'empty';
-        deleted = 0;
-      } else if (unique >= this.tree.size * REBUILD_SHARE) {
-        strategy = 'merge';
-        deleted = filterRows(this.tree, rows, unique, release);
-      } else {
-        strategy = 'sorted';
-        deleted = deleteSortedRows(this.tree, rows, unique, release);
-      }
-    } finally {
-      this.guard?.release();
-    }
-    times.applyMs = now() - t;
+    times.parseMs = now() - started;
+    const { strategy, deleted } = this.deleteRows(rows, n, times);
     return { operation: 'bulkDelete', ...this.finish(n, started, allocatedBefore, strategy, times), deleted };
   }
 
@@ -298,6 +273,28 @@ export class MemoryIndex implements PrimaryIndex {
     return values;
   }
 
+  /** Sorts parsed ids and removes them under the write guard; records phase times in `times` when given. */
+  private deleteRows(rows: Int32Array, n: number, times: BulkPhases | null): { strategy: BulkStrategy; deleted: number } {
+    let t = now();
+    sortRows(rows, growRows('spare', n), n);
+    const unique = dedupeSortedRows(rows, n, () => {});
+    if (times) times.sortMs = now() - t;
+    t = now();
+    const heap = this.tree.heap;
+    const release = (slot: number): void => heap.release(slot);
+    this.guard?.acquire();
+    try {
+      let result: { strategy: BulkStrategy; deleted: number };
+      if (unique === 0 || this.tree.size === 0) result = { strategy: 'empty', deleted: 0 };
+      else if (unique >= this.tree.size * REBUILD_SHARE) result = { strategy: 'merge', deleted: filterRows(this.tree, rows, unique, release) };
+      else result = { strategy: 'sorted', deleted: deleteSortedRows(this.tree, rows, unique, release) };
+      if (times) times.applyMs = now() - t;
+      return result;
+    } finally {
+      this.guard?.release();
+    }
+  }
+
   /** Parses every id into scratch rows with its input position as payload; throws on the first bad one. */
   private parseIds(list: readonly DocumentId[], what: string): Int32Array {
     const n = list.length;
@@ -307,6 +304,21 @@ export class MemoryIndex implements PrimaryIndex {
       rows[i * STRIDE + 4] = i;
     }
     return rows;
+  }
+
+  /**
+   * @internal Applies a write group (inserts and deletes of distinct ids, already validated) with
+   * the bulk algorithms but without a BulkResult: measuring the balance factor walks the tree,
+   * which per small group cost more than the group itself.
+   */
+  applyBatch(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void {
+    if (inserts.length > 0) {
+      const rows = growRows('rows', inserts.length);
+      let units = 0;
+      for (let i = 0; i < inserts.length; i++) units += checkPair(inserts[i], i, rows, i * STRIDE).length;
+      this.insertRows(inserts, rows, units, null);
+    }
+    if (deletes.length > 0) this.deleteRows(this.parseIds(deletes, 'bulkDelete'), deletes.length, null);
   }
 
   private finish(n: number, started: number, allocatedBefore: number, strategy: BulkStrategy, phasesMs: BulkPhases) {

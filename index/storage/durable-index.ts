@@ -279,7 +279,7 @@ export class DurableIndex implements PrimaryIndex {
       let done = 0;
       while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
       this.logSize += bytes.length;
-      this.stats.logRecords++;
+      this.stats.logRecords += this.writer.records;
       this.stats.logBytes += bytes.length;
       this.unsynced = true;
       if (sync) this.sync();
@@ -407,6 +407,40 @@ export class DurableIndex implements PrimaryIndex {
     const result = this.withLogTime(this.memory.bulkDelete(list), started, logMs);
     this.maybeCheckpoint();
     return result;
+  }
+
+  /**
+   * @internal A write group of the OptimizedIndex: inserts and deletes of distinct ids (so their
+   * order does not matter), already validated. One log write holding both records and, unless
+   * durability is 'none', one fsync: the group commit.
+   */
+  applyGroup(inserts: IdPathPair[], deletes: DocumentId[]): void {
+    this.checkWritable();
+    const w = this.writer;
+    w.reset();
+    if (inserts.length > 0) {
+      w.begin(RECORD.bulkInsert);
+      w.u32(inserts.length);
+      for (let i = 0; i < inserts.length; i++) {
+        const path = checkPair(inserts[i], i, key, 0);
+        w.id(key[0], key[1], key[2], key[3]);
+        w.path(path);
+      }
+      w.end();
+    }
+    if (deletes.length > 0) {
+      w.begin(RECORD.bulkDelete);
+      w.u32(deletes.length);
+      for (let i = 0; i < deletes.length; i++) {
+        checkBulkId(deletes[i], i, 'group delete', key, 0);
+        w.id(key[0], key[1], key[2], key[3]);
+      }
+      w.end();
+    }
+    if (w.records === 0) return;
+    this.append(this.durability !== 'none');
+    this.memory.applyBatch(inserts, deletes);
+    this.maybeCheckpoint();
   }
 
   private withLogTime<T extends BulkInsertResult | BulkDeleteResult>(result: T, started: number, logMs: number): T {

@@ -96,6 +96,8 @@ function checkVersion(version: number, file: string): void {
 export class RecordWriter {
   private buffer = Buffer.allocUnsafe(4096);
   length = 0;
+  /** Records begun since the last reset. */
+  records = 0;
   private start = 0;
 
   private room(bytes: number): void {
@@ -108,6 +110,7 @@ export class RecordWriter {
   /** Starts a record of `type`; finish it with `end()`. */
   begin(type: number): void {
     this.room(RECORD_HEADER_BYTES + 1);
+    this.records++;
     this.start = this.length;
     this.length += RECORD_HEADER_BYTES;
     this.buffer[this.length++] = type;
@@ -152,5 +155,6 @@ export class RecordWriter {
 
   reset(): void {
     this.length = 0;
+    this.records = 0;
   }
 }

@@ -1,0 +1,128 @@
+/**
+ * What the OptimizedIndex measures about itself: per-operation latency histograms (HDR),
+ * operation counts and throughput, write-group sizes, the cost of a write applied alone and in a
+ * group (bulk efficiency), the cost of a read at each size (for the complexity alert), and the
+ * memory left after each compaction (for the leak alert). Every figure is measured.
+ */
+import type * as hdr from 'hdr-histogram-js';
+import { type LatencySummary, newHistogram, summarize, trackable } from './histogram.js';
+
+export type { LatencySummary };
+
+export const OPERATIONS = ['insert', 'delete', 'get', 'getMany', 'bulkInsert', 'bulkDelete', 'range', 'flush'] as const;
+export type OperationName = (typeof OPERATIONS)[number];
+
+/** Weight of the newest sample in the running cost averages. */
+const EWMA_WEIGHT = 0.1;
+
+/** A point of read cost at one tree size (the complexity alert fits these). */
+export interface CostPoint {
+  entries: number;
+  nsPerOp: number;
+  samples: number;
+}
+
+export interface CompactionRecord {
+  at: number;
+  entries: number;
+  bytesAllocatedBefore: number;
+  bytesAllocatedAfter: number;
+  reason: string;
+}
+
+export class MetricsCollector {
+  readonly startedAt = performance.now();
+  private readonly histograms = new Map<OperationName, hdr.Histogram>();
+  private readonly counts = new Map<OperationName, number>();
+  /** Operations per whole second since start, for recent throughput. */
+  private readonly perSecond = new Map<number, number>();
+  groups = 0;
+  groupedWrites = 0;
+  maxGroupSize = 0;
+  private readonly groupSizeBuckets = new Map<number, number>();
+  individualNsPerWrite: number | null = null;
+  groupedNsPerWrite: number | null = null;
+  private readonly costByDecade = new Map<number, { entries: number; totalNs: number; samples: number }>();
+  readonly compactions: CompactionRecord[] = [];
+
+  /** Records one operation of `op` that took `ns` and did `items` items of work. */
+  record(op: OperationName, ns: number, items = 1): void {
+    let h = this.histograms.get(op);
+    if (!h) {
+      h = newHistogram();
+      this.histograms.set(op, h);
+    }
+    h.recordValue(trackable(ns));
+    this.counts.set(op, (this.counts.get(op) ?? 0) + items);
+    const second = Math.floor((performance.now() - this.startedAt) / 1000);
+    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + items);
+    if (this.perSecond.size > 120) this.perSecond.delete(Math.min(...this.perSecond.keys()));
+  }
+
+  /** A group of `size` writes applied in `applyNs` (1 = applied alone). */
+  recordGroup(size: number, applyNs: number): void {
+    this.groups++;
+    this.groupedWrites += size;
+    this.maxGroupSize = Math.max(this.maxGroupSize, size);
+    const bucket = 2 ** Math.floor(Math.log2(size));
+    this.groupSizeBuckets.set(bucket, (this.groupSizeBuckets.get(bucket) ?? 0) + 1);
+    const perWrite = applyNs / size;
+    const ewma = (old: number | null) => (old === null ? perWrite : old + EWMA_WEIGHT * (perWrite - old));
+    if (size === 1) this.individualNsPerWrite = ewma(this.individualNsPerWrite);
+    else this.groupedNsPerWrite = ewma(this.groupedNsPerWrite);
+  }
+
+  /** A read that took `ns` on a tree of `entries` entries. Averaged per decade of size. */
+  recordReadCost(entries: number, ns: number): void {
+    if (entries < 1) return;
+    const decade = Math.floor(Math.log10(entries));
+    const point = this.costByDecade.get(decade) ?? { entries: 0, totalNs: 0, samples: 0 };
+    point.entries = Math.max(point.entries, entries);
+    point.totalNs += ns;
+    point.samples++;
+    this.costByDecade.set(decade, point);
+  }
+
+  costPoints(): CostPoint[] {
+    return [...this.costByDecade.values()].map((p) => ({ entries: p.entries, nsPerOp: p.totalNs / p.samples, samples: p.samples })).sort((a, b) => a.entries - b.entries);
+  }
+
+  latency(op: OperationName): LatencySummary {
+    const h = this.histograms.get(op);
+    return h ? summarize(h) : summarize(newHistogram());
+  }
+
+  count(op: OperationName): number {
+    return this.counts.get(op) ?? 0;
+  }
+
+  totalOperations(): number {
+    let total = 0;
+    for (const c of this.counts.values()) total += c;
+    return total;
+  }
+
+  /** Operations per second since start, and over the last 10 whole seconds. */
+  throughput(): { sinceStart: number; recent: number } {
+    const elapsed = (performance.now() - this.startedAt) / 1000;
+    const now = Math.floor(elapsed);
+    let recent = 0;
+    let seconds = 0;
+    for (let s = now - 10; s < now; s++) {
+      if (s < 0) continue;
+      recent += this.perSecond.get(s) ?? 0;
+      seconds++;
+    }
+    return { sinceStart: elapsed > 0 ? this.totalOperations() / elapsed : 0, recent: seconds > 0 ? recent / seconds : 0 };
+  }
+
+  groupSizes(): { size: number; groups: number }[] {
+    return [...this.groupSizeBuckets.entries()].sort((a, b) => a[0] - b[0]).map(([size, groups]) => ({ size, groups }));
+  }
+
+  /** How much faster a grouped write is than a write applied alone, when both were measured. */
+  bulkEfficiency(): number | null {
+    if (this.individualNsPerWrite === null || this.groupedNsPerWrite === null || this.groupedNsPerWrite === 0) return null;
+    return this.individualNsPerWrite / this.groupedNsPerWrite;
+  }
+}
