@@ -10,6 +10,12 @@ import { UsageError, describeFailure } from './errors.js';
 import { listCommand } from './commands/list.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { compareCommand } from './commands/compare.js';
+import { calibrateCommand } from './commands/calibrate.js';
+import { tuneCommand } from './commands/tune.js';
+import { baselineCommand } from './commands/baseline.js';
+import { gateCommand } from './commands/gate.js';
+import { claimsCommand } from './commands/claims.js';
 
 let cli = yargs(hideBin(process.argv))
   .scriptName('tunebench')
@@ -26,7 +32,7 @@ let cli = yargs(hideBin(process.argv))
   .fail((message, error) => {
     throw error ?? new UsageError(`${message} (see tunebench --help)`);
   });
-for (const add of [listCommand, runCommand, reportCommand]) cli = add(cli);
+for (const add of [listCommand, runCommand, compareCommand, calibrateCommand, tuneCommand, baselineCommand, gateCommand, claimsCommand, reportCommand]) cli = add(cli);
 
 try {
   await cli.parseAsync();

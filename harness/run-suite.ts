@@ -17,7 +17,6 @@ export interface SuiteOptions {
   impls: ImplSpec[];
   rounds: number;
   settings?: Record<string, unknown>;
-  slowdown?: number;
   quick?: boolean;
   execute?: RunOptions['execute'];
   progressTitle?: string;
@@ -25,7 +24,7 @@ export interface SuiteOptions {
 
 export async function runSuite(options: SuiteOptions): Promise<Report> {
   const startedAt = new Date().toISOString();
-  const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { slowdown: options.slowdown, quick: options.quick });
+  const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { quick: options.quick });
   const progress = progressBar(jobs.length, options.progressTitle ?? options.command);
   let rounds: RoundResult[];
   try {

@@ -91,15 +91,124 @@ export const ResultSchema = z.object({
 
 export const ComparisonSchema = z.object({
   scenario: z.string(),
-  metric: z.string(),
+  pair: z.string().describe('what the two sides compare (an implementation, or a candidate against the default)'),
+  metric: z.string().describe('throughput, p50, p99, or a series point such as nsPerOp@10000'),
   better: z.enum(['higher', 'lower']),
+  unit: z.string(),
+  rounds: z.number().int().describe('paired rounds behind the verdict'),
   a: z.object({ implementation: z.string(), median: z.number(), samples: z.array(z.number()) }),
   b: z.object({ implementation: z.string(), median: z.number(), samples: z.array(z.number()) }),
-  ratio: z.number().describe('median of B / median of A'),
-  ci: z.tuple([z.number(), z.number()]).describe('95% bootstrap confidence interval of the ratio'),
-  pValue: z.number(),
+  ratio: z.number().describe('median over paired rounds of B / A (each round measured A and B in one process)'),
+  ci: z.tuple([z.number(), z.number()]).describe('95% bootstrap confidence interval of that median'),
+  pValue: z.number().describe('two-sided sign-flip permutation test on the paired log ratios'),
+  alpha: z.number().describe('the level p was held to (alpha spread over the looks of a sequential run)'),
   verdict: z.enum(['improved', 'regressed', 'unchanged']),
   reason: z.string(),
+});
+
+const verdictEnum = z.enum(['improved', 'regressed', 'unchanged']);
+
+export const CalibrationSchema = z.object({
+  trials: z.array(
+    z.object({
+      scenario: z.string(),
+      effect: z.number().describe('injected slowdown of B (0: A/A)'),
+      trial: z.number().int(),
+      rounds: z.number().int(),
+      verdicts: z.record(z.string(), verdictEnum),
+      ratios: z.record(z.string(), z.number()),
+      detected: z.boolean(),
+      flagged: z.boolean(),
+    }),
+  ),
+  effects: z.array(
+    z.object({
+      effect: z.number(),
+      trials: z.number().int(),
+      hits: z.number().int().describe('effect 0: trials with any metric flagged (false alarms); otherwise trials with a metric regressed (detections)'),
+      rate: z.number(),
+      byMetric: z.record(z.string(), z.number()),
+      meanRounds: z.number(),
+    }),
+  ),
+  falseAlarmRate: z.number().nullable(),
+  noise: z.array(z.object({ metric: z.string(), sdLogRatio: z.number() })),
+  minimumDetectableEffect: z.object({ observed: z.number().nullable(), predicted: z.number().nullable() }),
+  suggestion: z.object({ threshold: z.number(), rounds: z.number().int(), why: z.string() }),
+});
+
+const knobValues = z.record(z.string(), z.union([z.number(), z.boolean()]));
+
+export const TuningSchema = z.object({
+  scenario: z.string(),
+  implementation: z.string(),
+  objective: z.literal('throughput').describe('what the race maximizes: the median chunk throughput of a round'),
+  mode: z.enum(['race', 'grid']),
+  knobs: z.record(z.string(), z.array(z.union([z.number(), z.boolean()]))),
+  firstLook: z.number().int(),
+  maxRounds: z.number().int().describe('most rounds per candidate (the grid gives every candidate this many)'),
+  budget: z.number().int().describe('most candidate-rounds the race may spend'),
+  rounds: z.number().int().describe('rounds run (each a fresh process measuring every survivor in turns)'),
+  spent: z.number().int().describe('candidate-rounds spent'),
+  gridRounds: z.number().int().describe('candidate-rounds the exhaustive grid costs: candidates x maxRounds'),
+  stopped: z.string(),
+  recommended: z.object({ label: z.string(), knobs: knobValues }),
+  defaultConfig: z.object({ label: z.string(), knobs: knobValues }),
+  gainOverDefault: z.object({
+    ratio: z.number().describe('median over shared rounds of recommended / default throughput'),
+    ci: z.tuple([z.number(), z.number()]),
+    pValue: z.number(),
+    rounds: z.number().int(),
+  }),
+  candidates: z.array(
+    z.object({
+      label: z.string(),
+      knobs: knobValues,
+      isDefault: z.boolean(),
+      scores: z.array(z.number()).describe('throughput of each round it ran, from round 1'),
+      median: z.number(),
+      droppedAfter: z.number().int().nullable().describe('rounds done when the race dropped it (null: survived)'),
+      why: z.string().nullable(),
+      ratioToRecommended: z.number(),
+      ci: z.tuple([z.number(), z.number()]),
+      pValue: z.number(),
+    }),
+  ),
+  log: z.array(z.object({ round: z.number().int(), label: z.string(), event: z.enum(['measured', 'dropped', 'best']), detail: z.string() })),
+});
+
+export const GateSchema = z.object({
+  mode: z.enum(['against', 'baseline']),
+  base: z.string().describe('the build folder (against) or baseline file (baseline) compared with'),
+  candidate: z.string().describe('what was gated: this build, or a saved file'),
+  threshold: z.number(),
+  confirm: z.number().int().describe('re-measurements a regression must survive before the gate fails'),
+  exitCode: z.union([z.literal(0), z.literal(1)]),
+  regressed: z.array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number() })),
+  confirmations: z.array(
+    z.object({
+      scenario: z.string(),
+      pair: z.string(),
+      metric: z.string(),
+      attempts: z.array(z.object({ ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number(), verdict: z.enum(['improved', 'regressed', 'unchanged']) })),
+      confirmed: z.boolean(),
+    }),
+  ),
+  checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string(), evidence: z.record(z.string(), z.unknown()) })),
+});
+
+export const ClaimSchema = z.object({
+  id: z.string(),
+  claim: z.string(),
+  source: z.string().describe('where the feature list makes the claim, quoted'),
+  target: z.number(),
+  comparator: z.enum(['>=', '>', '<']),
+  unit: z.string(),
+  measured: z.number().describe('median over rounds'),
+  range: z.tuple([z.number(), z.number()]),
+  samples: z.array(z.number()),
+  passed: z.boolean(),
+  how: z.string(),
 });
 
 export const ReportSchema = z.object({
@@ -115,6 +224,10 @@ export const ReportSchema = z.object({
   results: z.array(ResultSchema),
   skipped: z.array(z.object({ scenario: z.string(), implementation: z.string(), reason: z.string() })),
   comparisons: z.array(ComparisonSchema).default([]),
+  calibration: CalibrationSchema.optional(),
+  tuning: TuningSchema.optional(),
+  gate: GateSchema.optional(),
+  claims: z.array(ClaimSchema).optional(),
   warnings: z.array(z.string()),
 });
 
@@ -124,6 +237,10 @@ export type RoundEntry = z.output<typeof RoundSchema>;
 export type SeriesEntry = z.output<typeof SeriesSchema>;
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type Comparison = z.output<typeof ComparisonSchema>;
+export type CalibrationEntry = z.output<typeof CalibrationSchema>;
+export type TuningEntry = z.output<typeof TuningSchema>;
+export type GateEntry = z.output<typeof GateSchema>;
+export type ClaimEntry = z.output<typeof ClaimSchema>;
 
 /** The JSON Schema of report.json, generated from the zod schema. */
 export function reportJsonSchema(): Record<string, unknown> {

@@ -1,4 +1,5 @@
 /** Timing and memory helpers shared by the runner and the benchmark scripts. */
+import { stretch } from './slowdown.js';
 
 type GcOptions = { type: 'major'; execution: 'sync' };
 const collect = (globalThis as { gc?: (options?: GcOptions) => void }).gc;
@@ -42,31 +43,41 @@ export function nsPerOp<T>(setup: () => T, op: (state: T) => void, ops: number, 
   return (total * 1e6) / (reps * ops);
 }
 
+/** One side of nsPerOpArms: its own setup, operation and teardown, and an optional slowdown. */
+export interface TimedArm<T> {
+  setup: () => Promise<T> | T;
+  op: (state: T) => Promise<void> | void;
+  teardown?: (state: T) => Promise<void> | void;
+  slowdown?: number;
+}
+
 /**
- * Like nsPerOp for asynchronous setup and operations; `teardown` runs after each repetition,
- * untimed. At most `maxReps` repetitions: when setup is costly (loading a structure for a 50 us
- * operation) the untimed setups would otherwise dominate the run.
+ * Nanoseconds per operation of each arm's `op` (which performs `ops` operations), repeated on a
+ * fresh `setup()` (untimed, as is `teardown`) until the arm has at least `minMs` of timed work or
+ * `maxReps` repetitions (when setup is costly, untimed setups would otherwise dominate the run).
+ * Repetitions alternate between the arms, the first one rotating, so that the machine's moods
+ * fall on all of them.
  */
-export async function nsPerOpAsync<T>(
-  setup: () => Promise<T> | T,
-  op: (state: T) => Promise<void> | void,
-  ops: number,
-  teardown: (state: T) => Promise<void> | void = () => {},
-  minMs = 150,
-  maxReps = 40,
-): Promise<number> {
-  let total = 0;
-  let reps = 0;
+export async function nsPerOpArms(arms: TimedArm<unknown>[], ops: number, minMs = 150, maxReps = 40, first = 0): Promise<number[]> {
+  const total = arms.map(() => 0);
+  const reps = arms.map(() => 0);
+  const unfinished = (k: number) => reps[k] === 0 || (total[k] < minMs && reps[k] < maxReps);
   fullGc();
-  while (reps === 0 || (total < minMs && reps < maxReps)) {
-    const state = await setup();
-    const started = performance.now();
-    await op(state);
-    total += performance.now() - started;
-    reps++;
-    await teardown(state);
+  for (let cycle = 0; arms.some((_, k) => unfinished(k)); cycle++) {
+    for (let j = 0; j < arms.length; j++) {
+      const k = (first + cycle + j) % arms.length;
+      if (!unfinished(k)) continue;
+      const arm = arms[k];
+      const state = await arm.setup();
+      const started = performance.now();
+      await arm.op(state);
+      stretch(started, arm.slowdown ?? 0);
+      total[k] += performance.now() - started;
+      reps[k]++;
+      await arm.teardown?.(state);
+    }
   }
-  return (total * 1e6) / (reps * ops);
+  return total.map((t, k) => (t * 1e6) / (reps[k] * ops));
 }
 
 /** The median cost of one performance.now() call, in nanoseconds (what a timed operation adds). */

@@ -37,7 +37,7 @@ export interface JobPlan {
   skipped: Skip[];
 }
 
-export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { slowdown?: number; quick?: boolean } = {}): JobPlan {
+export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { quick?: boolean } = {}): JobPlan {
   const jobs: Job[] = [];
   const skipped: Skip[] = [];
   const runnable = new Map<string, ImplSpec[]>();
@@ -55,7 +55,7 @@ export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: numbe
       const list = runnable.get(scenario.name) ?? [];
       for (let i = 0; i < list.length; i++) {
         const impl = list[(i + round) % list.length];
-        jobs.push({ scenario, impl, round, quick: options.quick ?? false, ...(options.slowdown ? { slowdown: options.slowdown } : {}) });
+        jobs.push({ scenario, arms: [{ label: formatImplSpec(impl), impl }], round, quick: options.quick ?? false });
       }
     }
   }

@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { formatImplSpec } from '../adapters/registry.js';
 import type { ChildMessage, Job, RoundResult } from './types.js';
 
 /** The child entry next to this module (child.js when built, child.ts when run from source). */
@@ -26,12 +27,12 @@ export class JobError extends Error {
 }
 
 export function describeJob(job: Job): string {
-  const knobs = Object.entries(job.impl.knobs).map(([k, v]) => `${k}=${v}`);
-  return `${job.scenario.name} x ${job.impl.name}${knobs.length ? `:${knobs.join(',')}` : ''} (round ${job.round + 1})`;
+  const arms = job.arms.length === 1 ? formatImplSpec(job.arms[0].impl) : job.arms.map((a) => a.label).join(' vs ');
+  return `${job.scenario.name} x ${arms} (round ${job.round + 1})`;
 }
 
-/** Runs one job in a fresh child process. */
-export function runInChild(job: Job): Promise<RoundResult> {
+/** Runs one job in a fresh child process; one result per arm. */
+export function runInChild(job: Job): Promise<RoundResult[]> {
   return new Promise((resolve, reject) => {
     const child = fork(childScript(), [], {
       execArgv: [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc'],
@@ -43,19 +44,19 @@ export function runInChild(job: Job): Promise<RoundResult> {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    const finish = (error: Error | null, result?: RoundResult) => {
+    const finish = (error: Error | null, results?: RoundResult[]) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (error) reject(error);
-      else resolve(result!);
+      else resolve(results!);
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       finish(new JobError(job, `${describeJob(job)} took longer than ${JOB_TIMEOUT_MS / 1000} s and was stopped`));
     }, JOB_TIMEOUT_MS);
     child.on('message', (message: ChildMessage) => {
-      if (message.ok) finish(null, message.result);
+      if (message.ok) finish(null, message.results);
       else finish(new JobError(job, `${describeJob(job)} failed: ${message.error}`));
     });
     child.on('error', (error) => finish(new JobError(job, `${describeJob(job)}: could not start a child process (${error.message})`)));
@@ -70,16 +71,16 @@ export function runInChild(job: Job): Promise<RoundResult> {
 export interface RunOptions {
   onJobDone?: (done: number, total: number, job: Job) => void;
   /** Runs a job; the default is a fresh child process (tests may run in-process). */
-  execute?: (job: Job) => Promise<RoundResult>;
+  execute?: (job: Job) => Promise<RoundResult[]>;
 }
 
-/** Runs `jobs` in order, one at a time. */
+/** Runs `jobs` in order, one at a time; their results, flattened. */
 export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<RoundResult[]> {
   const execute = options.execute ?? runInChild;
   const results: RoundResult[] = [];
-  for (const job of jobs) {
-    results.push(await execute(job));
-    options.onJobDone?.(results.length, jobs.length, job);
+  for (const [done, job] of jobs.entries()) {
+    results.push(...(await execute(job)));
+    options.onJobDone?.(done + 1, jobs.length, job);
   }
   return results;
 }

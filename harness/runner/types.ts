@@ -3,15 +3,29 @@ import type { ImplSpec } from '../adapters/registry.js';
 import type { LatencySummary } from '../measure/latency.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
-/** One scenario x implementation x round, run in a fresh child process. */
+/**
+ * One implementation measured in a job. A job with several arms measures them in one process,
+ * interleaved chunk by chunk, so that whatever the machine does meanwhile falls on all of them.
+ */
+export interface Arm {
+  /** How the job's results name this arm ("A", "B", a candidate's spec...). */
+  label: string;
+  impl: ImplSpec;
+  /** Root of another build of tunebench (a checkout with dist/ built) whose implementation this arm runs; absent: this build. */
+  build?: string;
+  /** Stretches every measured interval by this fraction with a busy wait (calibration aid; see measure/slowdown.ts). */
+  slowdown?: number;
+}
+
+/** One scenario x arms x round, run in a fresh child process. */
 export interface Job {
   scenario: Scenario;
-  impl: ImplSpec;
+  arms: Arm[];
   round: number;
   /** Shorter timing loops (bulk-vs-individual samples) for --quick runs. */
   quick?: boolean;
-  /** Extra busy work per operation as a fraction of the measured cost (calibration aid). */
-  slowdown?: number;
+  /** Seeds the order in which arms take turns (default: the round). */
+  orderSeed?: number;
 }
 
 export interface WorkloadMeasurement {
@@ -42,6 +56,8 @@ export interface SeriesPoint {
 }
 
 export interface RoundResult {
+  /** The arm's label. */
+  arm: string;
   scenario: string;
   kind: Scenario['kind'];
   implementation: string;
@@ -56,4 +72,5 @@ export interface RoundResult {
   warnings: string[];
 }
 
-export type ChildMessage = { ok: true; result: RoundResult } | { ok: false; error: string };
+/** One result per arm, in the job's arm order. */
+export type ChildMessage = { ok: true; results: RoundResult[] } | { ok: false; error: string };

@@ -8,14 +8,22 @@
  * timed operation includes one clock read, reported as timerOverheadNs). A synchronous
  * implementation with one client runs in a plain loop with no await; otherwise `clients`
  * closed-loop clients share each chunk, each awaiting its own operations in turn.
+ *
+ * Several arms (implementations) can be measured together: each tinybench iteration is then one
+ * cycle in which every arm runs one chunk, always in the same turn order (drawn per round).
+ * Whatever the machine does meanwhile (another tenant, a frequency change) falls on all arms
+ * alike, so the ratio of two arms measured in one process is far steadier than the ratio of two
+ * processes: an A/A pair of processes differed by 10-25% here, two arms in one process by ~2%.
  */
 import { Bench } from 'tinybench';
 import type { Implementation } from '../adapters/types.js';
 import { LatencyRecorder } from '../measure/latency.js';
+import { stretch } from '../measure/slowdown.js';
 import { fullGc } from '../measure/timing.js';
 import type { WorkloadMeasurement } from './types.js';
 import { type DataSet, OP, type OpBlock, OpStream } from '../../scenarios/generate.js';
 import { OPERATION_KINDS } from '../../scenarios/kinds.js';
+import { Rng } from '../../scenarios/random.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
 /**
@@ -35,8 +43,17 @@ export interface WorkloadPlan {
   minTimeMs?: number;
   /** Or: measure for exactly this long (no operation count). */
   durationMs?: number;
-  /** Throughput seen while warming up (items/s), to size chunks at about 1 ms each. */
+  /** Throughput seen while warming up (items/s), to size chunks at about CHUNK_MS each. */
   expectedOpsPerSec?: number;
+}
+
+/** One implementation measured by measureWorkloads. */
+export interface WorkloadArm {
+  impl: Implementation;
+  /** Throughput it showed while warming up (items/s), to size its chunks. */
+  expectedOpsPerSec?: number;
+  /** Fraction by which every measured interval is stretched (measure/slowdown.ts). */
+  slowdown?: number;
 }
 
 /** Mean items per operation of a mix (a bulk call counts its batch). */
@@ -152,7 +169,7 @@ interface ChunkOutcome {
   ms: number;
 }
 
-function runChunkSync(impl: Implementation, block: OpBlock, data: DataSet, batchSize: number, latency: LatencyRecorder | null): ChunkOutcome {
+function runChunkSync(impl: Implementation, block: OpBlock, data: DataSet, batchSize: number, latency: LatencyRecorder | null, slowdown: number): ChunkOutcome {
   let items = 0;
   let sum = 0;
   const started = performance.now();
@@ -171,10 +188,11 @@ function runChunkSync(impl: Implementation, block: OpBlock, data: DataSet, batch
     for (let i = 0; i < block.count; i++) {
       const t0 = performance.now();
       sum += executeSync(impl, block, i, data, batchSize);
-      latency.record(OPERATION_KINDS[block.kinds[i]], (performance.now() - t0) * 1e6);
+      latency.record(OPERATION_KINDS[block.kinds[i]], (performance.now() - t0) * 1e6 * (1 + slowdown));
       items += itemsOf(block.kinds[i], batchSize);
     }
   }
+  stretch(started, slowdown);
   const ms = performance.now() - started;
   resultChecksum = (resultChecksum + sum) | 0;
   return { items, ms };
@@ -187,6 +205,7 @@ async function runChunkAsync(
   batchSize: number,
   clients: number,
   latency: LatencyRecorder | null,
+  slowdown: number,
 ): Promise<ChunkOutcome> {
   let items = 0;
   let sum = 0;
@@ -195,79 +214,161 @@ async function runChunkAsync(
     for (let i = c; i < block.count; i += clients) {
       const t0 = latency === null ? 0 : performance.now();
       sum += await executeAsync(impl, block, i, data, batchSize);
-      if (latency !== null) latency.record(OPERATION_KINDS[block.kinds[i]], (performance.now() - t0) * 1e6);
+      if (latency !== null) latency.record(OPERATION_KINDS[block.kinds[i]], (performance.now() - t0) * 1e6 * (1 + slowdown));
       items += itemsOf(block.kinds[i], batchSize);
     }
   };
   await Promise.all(Array.from({ length: Math.min(clients, block.count) }, (_, c) => client(c)));
+  stretch(started, slowdown);
   const ms = performance.now() - started;
   resultChecksum = (resultChecksum + sum) | 0;
   return { items, ms };
 }
 
-/** Measures `scenario`'s mix on `impl`, whose data set (`data`, first `records` records) is loaded. */
-export async function measureWorkload(impl: Implementation, scenario: Scenario, data: DataSet, records: number, plan: WorkloadPlan): Promise<WorkloadMeasurement> {
-  const stream = new OpStream(scenario, data, records);
-  const { batchSize, clients } = scenario;
-  const plain = !impl.isAsync && clients === 1;
-  const byTime = plan.operations === undefined;
-  const operations = plan.operations ?? 0;
-  let chunkOps = plan.expectedOpsPerSec
-    ? Math.round(((plan.expectedOpsPerSec / itemsPerOperation(scenario)) * CHUNK_MS) / 1000)
-    : FALLBACK_CHUNK_OPS;
+/** Operations per chunk for an arm that showed `expectedOpsPerSec` while warming up. */
+function chunkSize(scenario: Scenario, plan: WorkloadPlan, expectedOpsPerSec: number | undefined): number {
+  let chunkOps = expectedOpsPerSec ? Math.round(((expectedOpsPerSec / itemsPerOperation(scenario)) * CHUNK_MS) / 1000) : FALLBACK_CHUNK_OPS;
   // Without a minimum time the operation count alone bounds the run: keep enough chunks to sample.
   // With one, chunks follow the time target, or a fast implementation would need thousands of tiny
   // chunks to fill the time (a Map did 6000 chunks of 25 us for 150 ms).
-  if (!byTime && !plan.minTimeMs) chunkOps = Math.min(chunkOps, Math.floor(operations / MIN_CHUNKS));
-  chunkOps = Math.min(100_000, Math.max(8, chunkOps));
-  const measuredChunks = byTime ? 2 : Math.max(MIN_CHUNKS, Math.ceil(operations / chunkOps));
-  const warmupChunks = 2;
+  if (plan.operations !== undefined && !plan.minTimeMs) chunkOps = Math.min(chunkOps, Math.floor(plan.operations / MIN_CHUNKS));
+  return Math.min(100_000, Math.max(8, chunkOps));
+}
 
-  const latency = new LatencyRecorder();
-  const kindCounts = new Float64Array(OPERATION_KINDS.length);
-  const chunkRates: number[] = [];
-  let untimedItems = 0;
-  let untimedMs = 0;
-  let timedItems = 0;
-  let warmupItems = 0;
+/** What one arm has measured so far. */
+class ArmRun {
+  readonly stream: OpStream;
+  readonly latency = new LatencyRecorder();
+  readonly kindCounts = new Float64Array(OPERATION_KINDS.length);
+  readonly chunkRates: number[] = [];
+  readonly prepared: OpBlock[] = [];
+  preparedIndex = 0;
+  untimedItems = 0;
+  untimedMs = 0;
+  timedItems = 0;
+  warmupItems = 0;
+  chunkIndex = 0;
+
+  constructor(
+    readonly arm: WorkloadArm,
+    readonly chunkOps: number,
+    readonly measuredChunks: number,
+    scenario: Scenario,
+    data: DataSet,
+    records: number,
+  ) {
+    this.stream = new OpStream(scenario, data, records);
+  }
+
+  /** Generates the blocks before measuring: generating between chunks evicted the hot entries from the caches and cost a Map get ~40%. */
+  prepare(chunks: number): void {
+    for (let c = 0; c < chunks; c++) this.prepared.push(this.stream.next(this.chunkOps));
+  }
+
+  nextBlock(): OpBlock {
+    return this.preparedIndex < this.prepared.length ? this.prepared[this.preparedIndex++] : this.stream.next(this.chunkOps);
+  }
+
+  result(durationMs: number): WorkloadMeasurement {
+    const kinds = this.latency.kinds();
+    const byOperation: WorkloadMeasurement['byOperation'] = {};
+    OPERATION_KINDS.forEach((kind, k) => {
+      if (this.kindCounts[k] > 0) byOperation[kind] = { count: this.kindCounts[k], latencyNs: kinds[kind] ?? this.latency.empty() };
+    });
+    return {
+      opsPerSec: this.untimedMs > 0 ? (this.untimedItems / this.untimedMs) * 1000 : 0,
+      chunkOpsPerSec: this.chunkRates,
+      operations: this.untimedItems,
+      timedOperations: this.timedItems,
+      warmupOperations: this.warmupItems,
+      latencyNs: this.latency.summary(),
+      byOperation,
+      histogram: this.latency.encoded(),
+      durationMs,
+    };
+  }
+}
+
+/**
+ * Lets the event loop run whatever the previous arm left queued (immediates, I/O callbacks) before
+ * the next arm starts timing. Without it, among 15 optimized configurations the arm that followed
+ * the last synchronously-applying one (bulkThreshold=1) measured 0.6x of its peers in every round.
+ */
+function turnOfTheEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Measures `scenario`'s mix on `impl`, whose data set (`data`, first `records` records) is loaded. */
+export async function measureWorkload(impl: Implementation, scenario: Scenario, data: DataSet, records: number, plan: WorkloadPlan): Promise<WorkloadMeasurement> {
+  const [measured] = await measureWorkloads([{ impl, expectedOpsPerSec: plan.expectedOpsPerSec }], scenario, data, records, plan);
+  return measured;
+}
+
+/**
+ * Measures `scenario`'s mix on every arm (each loaded with the first `records` records of `data`),
+ * interleaved chunk by chunk. Each arm runs the same operation stream and gets at least the
+ * operations and time of `plan`. `orderSeed` picks which arm goes first in the first cycle.
+ */
+export async function measureWorkloads(arms: WorkloadArm[], scenario: Scenario, data: DataSet, records: number, plan: WorkloadPlan, orderSeed = 0): Promise<WorkloadMeasurement[]> {
+  const { batchSize, clients } = scenario;
+  const byTime = plan.operations === undefined;
+  const warmupChunks = 2;
+  const runs = arms.map((arm) => {
+    const chunkOps = chunkSize(scenario, plan, arm.expectedOpsPerSec);
+    const measuredChunks = byTime ? 2 : Math.max(MIN_CHUNKS, Math.ceil((plan.operations ?? 0) / chunkOps));
+    const run = new ArmRun(arm, chunkOps, measuredChunks, scenario, data, records);
+    run.prepare(warmupChunks + (byTime ? 0 : measuredChunks));
+    return run;
+  });
   let measuring = false;
-  let chunkIndex = 0;
-  // Warm-up chunks and every chunk the operation count calls for are generated before measuring:
-  // generating between chunks evicted the hot entries from the caches and cost a Map get ~40%.
-  const prepared: OpBlock[] = [];
-  for (let c = 0; c < warmupChunks + (byTime ? 0 : measuredChunks); c++) prepared.push(stream.next(chunkOps));
-  let preparedIndex = 0;
+  const firstArm = new Rng(orderSeed).int(arms.length);
   // Start from a clean heap: the garbage of generating the stream would otherwise be marked by
   // concurrent GC threads while we measure, competing with the measured code on a two-core machine.
   fullGc();
 
-  const runOne = async (): Promise<{ overriddenDuration: number; overriddenIterationCost: number }> => {
-    const block = preparedIndex < prepared.length ? prepared[preparedIndex++] : stream.next(chunkOps);
-    if (measuring) for (let i = 0; i < block.count; i++) kindCounts[block.kinds[i]]++;
-    const timed = measuring && chunkIndex % 2 === 1;
-    const recorder = timed ? latency : null;
-    const outcome = plain ? runChunkSync(impl, block, data, batchSize, recorder) : await runChunkAsync(impl, block, data, batchSize, clients, recorder);
-    if (!measuring) warmupItems += outcome.items;
+  const runArm = async (run: ArmRun): Promise<ChunkOutcome> => {
+    const block = run.nextBlock();
+    if (measuring) for (let i = 0; i < block.count; i++) run.kindCounts[block.kinds[i]]++;
+    const timed = measuring && run.chunkIndex % 2 === 1;
+    const recorder = timed ? run.latency : null;
+    const { impl, slowdown = 0 } = run.arm;
+    const outcome = !impl.isAsync && clients === 1 ? runChunkSync(impl, block, data, batchSize, recorder, slowdown) : await runChunkAsync(impl, block, data, batchSize, clients, recorder, slowdown);
+    if (!measuring) run.warmupItems += outcome.items;
     else {
-      chunkIndex++;
-      if (timed) timedItems += outcome.items;
+      run.chunkIndex++;
+      if (timed) run.timedItems += outcome.items;
       else {
-        untimedItems += outcome.items;
-        untimedMs += outcome.ms;
-        if (outcome.ms > 0) chunkRates.push((outcome.items / outcome.ms) * 1000);
+        run.untimedItems += outcome.items;
+        run.untimedMs += outcome.ms;
+        if (outcome.ms > 0) run.chunkRates.push((outcome.items / outcome.ms) * 1000);
       }
     }
-    return { overriddenDuration: outcome.ms / Math.max(1, outcome.items), overriddenIterationCost: outcome.ms };
+    return outcome;
+  };
+
+  // Strict turns (A B A B ..., the first arm drawn per round): each arm always follows the same
+  // other arm. Rotating the order (A B B A ...) let an arm run twice in a row at every other cycle
+  // boundary, in step with its timed and untimed chunks, and skewed an A/A p99 by 8%.
+  const runCycle = async (): Promise<{ overriddenDuration: number; overriddenIterationCost: number }> => {
+    let items = 0;
+    let ms = 0;
+    for (let k = 0; k < runs.length; k++) {
+      if (runs.length > 1) await turnOfTheEventLoop();
+      const outcome = await runArm(runs[(firstArm + k) % runs.length]);
+      items += outcome.items;
+      ms += outcome.ms;
+    }
+    return { overriddenDuration: ms / Math.max(1, items), overriddenIterationCost: ms };
   };
 
   const bench = new Bench({
-    iterations: measuredChunks,
-    time: byTime ? plan.durationMs : (plan.minTimeMs ?? 0),
+    iterations: Math.max(...runs.map((r) => r.measuredChunks)),
+    time: (byTime ? (plan.durationMs ?? 0) : (plan.minTimeMs ?? 0)) * arms.length,
     warmupIterations: warmupChunks,
     warmupTime: 0,
     throws: true,
   });
-  bench.add(scenario.name, runOne, {
+  bench.add(scenario.name, runCycle, {
     async: true,
     beforeAll(mode) {
       measuring = mode === 'run';
@@ -276,21 +377,5 @@ export async function measureWorkload(impl: Implementation, scenario: Scenario, 
   const started = performance.now();
   await bench.run();
   const durationMs = performance.now() - started;
-
-  const kinds = latency.kinds();
-  const byOperation: WorkloadMeasurement['byOperation'] = {};
-  OPERATION_KINDS.forEach((kind, k) => {
-    if (kindCounts[k] > 0) byOperation[kind] = { count: kindCounts[k], latencyNs: kinds[kind] ?? latency.empty() };
-  });
-  return {
-    opsPerSec: untimedMs > 0 ? (untimedItems / untimedMs) * 1000 : 0,
-    chunkOpsPerSec: chunkRates,
-    operations: untimedItems,
-    timedOperations: timedItems,
-    warmupOperations: warmupItems,
-    latencyNs: latency.summary(),
-    byOperation,
-    histogram: latency.encoded(),
-    durationMs,
-  };
+  return runs.map((run) => run.result(durationMs));
 }

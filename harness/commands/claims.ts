@@ -1,0 +1,75 @@
+/** `tunebench claims`: every measurable claim of the feature list, claimed against measured. */
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { measureClaims } from '../claims/claims.js';
+import { currentEnvironment } from '../environment.js';
+import { packageInfo } from '../package-info.js';
+import { lazyProgress } from '../progress.js';
+import { positiveInteger } from './common.js';
+import { REPORT_SCHEMA_VERSION, type ClaimEntry, type Report } from '../../reports/schema.js';
+import { writeReport } from '../../reports/write-report.js';
+
+function show(value: number, unit: string): string {
+  if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
+  if (unit === 'fraction') return `${(value * 100).toFixed(1)}%`;
+  return `${value.toFixed(value >= 100 ? 0 : 2)}${unit === 'x' ? 'x' : ''}`;
+}
+
+export function claimsText(claims: ClaimEntry[]): string {
+  const lines = [`${'claim'.padEnd(72)} ${'claimed'.padStart(14)} ${'measured (range)'.padStart(30)}  verdict`];
+  for (const c of claims) {
+    const measured = `${show(c.measured, c.unit)} (${show(c.range[0], c.unit)}-${show(c.range[1], c.unit)})`;
+    lines.push(`${c.claim.padEnd(72)} ${`${c.comparator} ${show(c.target, c.unit)}`.padStart(14)} ${measured.padStart(30)}  ${c.passed ? 'pass' : 'FAIL'}`);
+  }
+  const failed = claims.filter((c) => !c.passed).length;
+  lines.push('', `${claims.length - failed} of ${claims.length} claims hold on this machine; ${failed} fail${claims.some((c) => c.claim.includes('100k')) ? ' (--quick: the claims made at 1M measured at 100k)' : ''}`);
+  return lines.join('\n');
+}
+
+export function claimsCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'claims',
+    'Re-measure the performance claims of the feature list (bulk speedups, read scaling, write throughput, contention, memory) and report claimed against measured',
+    (y) =>
+      y
+        .option('quick', { type: 'boolean', default: false, describe: 'large sizes at 100k instead of 1M, 3 rounds' })
+        .option('rounds', { type: 'number', describe: 'rounds of every measurement (default 3 with --quick, else 5)' })
+        .option('strict', { type: 'boolean', default: false, describe: 'exit 1 when a claim fails (it only reports otherwise)' })
+        .option('out', { type: 'string', default: 'tunebench-claims', describe: 'directory for report.json, claims.png and summary.md' })
+        .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout' })
+        .example('$0 claims --quick', '')
+        .example('$0 claims --strict', 'fail when any claim fails'),
+    async (argv) => {
+      const startedAt = new Date().toISOString();
+      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : positiveInteger(argv.rounds, '--rounds');
+      const progress = lazyProgress('claims');
+      let claims: ClaimEntry[];
+      try {
+        claims = await measureClaims({ quick: argv.quick, rounds, onStep: progress.update });
+      } finally {
+        progress.stop();
+      }
+      const report: Report = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'tunebench', version: packageInfo.version },
+        command: 'claims',
+        argv: process.argv.slice(2),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        environment: currentEnvironment(),
+        settings: { quick: argv.quick, rounds, strict: argv.strict },
+        scenarios: [],
+        results: [],
+        skipped: [],
+        comparisons: [],
+        claims,
+        warnings: [],
+      };
+      const out = resolve(argv.out);
+      await writeReport(report, out);
+      if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${claimsText(claims)}\n\nreport: ${out}/report.json\n`);
+      if (argv.strict && claims.some((c) => !c.passed)) process.exitCode = 1;
+    },
+  );
+}

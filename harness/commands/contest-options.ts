@@ -1,0 +1,43 @@
+/** Command-line options shared by the commands that compare (compare, calibrate, gate, tune). */
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { DEFAULT_SETTINGS, type ContestSettings } from '../compare/contest.js';
+import { isSlowdown } from '../measure/slowdown.js';
+import { positiveInteger } from './common.js';
+
+/** A fraction from "0.05" or "5%". */
+export function parseFraction(value: unknown, flag: string, max = 1): number {
+  const text = String(value).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  if (text === '' || !Number.isFinite(n) || n < 0 || n > max) throw new UsageError(`${flag} must be a fraction from 0 to ${max} (e.g. 0.05 or 5%), got "${text}"`);
+  return n;
+}
+
+export function parseSlowdown(value: unknown, flag = '--inject-slowdown'): number {
+  const n = parseFraction(value, flag, 10);
+  if (!isSlowdown(n)) throw new UsageError(`${flag} must be from 0 to 10, got ${String(value)}`);
+  return n;
+}
+
+export function withContestOptions<T>(y: Argv<T>, defaults: { maxRounds: number; minRounds: number; threshold?: number }) {
+  return y
+    .option('rounds', { type: 'number', default: defaults.maxRounds, describe: 'most paired rounds per scenario (each a fresh process measuring both sides in turns)' })
+    .option('min-rounds', { type: 'number', default: defaults.minRounds, describe: 'rounds before the first look at the results' })
+    .option('step', { type: 'number', default: DEFAULT_SETTINGS.step, describe: 'rounds between looks (it stops at a look once the verdict is settled)' })
+    .option('threshold', { type: 'string', default: String(defaults.threshold ?? DEFAULT_SETTINGS.threshold), describe: 'noise threshold: a change inside ±threshold is never called (0.02 or 2%)' })
+    .option('alpha', { type: 'number', default: DEFAULT_SETTINGS.alpha, describe: 'false-alarm level of a whole sequential run (spread over its looks)' })
+    .option('seed', { type: 'number', describe: 'seed for turn orders and resampling (default: random, printed)' })
+    .option('quick', { type: 'boolean', default: false, describe: 'scaled-down scenarios (the sizes of run --quick)' });
+}
+
+export function contestSettingsFrom(argv: { rounds: number; minRounds: number; step: number; threshold: string; alpha: number; seed?: number; quick: boolean }): ContestSettings {
+  const maxRounds = positiveInteger(argv.rounds, '--rounds');
+  const minRounds = positiveInteger(argv.minRounds, '--min-rounds');
+  const step = positiveInteger(argv.step, '--step');
+  if (minRounds > maxRounds) throw new UsageError(`--min-rounds (${minRounds}) must not exceed --rounds (${maxRounds})`);
+  if (!(argv.alpha > 0 && argv.alpha < 0.5)) throw new UsageError(`--alpha must be between 0 and 0.5, got ${argv.alpha}`);
+  const threshold = parseFraction(argv.threshold, '--threshold', 0.5);
+  if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0 || argv.seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${argv.seed}`);
+  const seed = argv.seed ?? Math.floor(Math.random() * 0xffffffff);
+  return { alpha: argv.alpha, threshold, minRounds, maxRounds, step, quick: argv.quick, seed };
+}

@@ -1,0 +1,199 @@
+/** `tunebench gate`: fail CI on a real regression, pass on noise, and say why. */
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { parseImplSpec } from '../adapters/registry.js';
+import { buildRegistryPath, loadBuildRegistry } from '../builds.js';
+import { contestReport } from '../compare/report.js';
+import { currentEnvironment } from '../environment.js';
+import { type Baseline, loadBaseline, readBaselineFile, baselinePath } from '../gate/baselines.js';
+import { type CheckResult, complexityCheck, memoryReclamationCheck } from '../gate/checks.js';
+import { type Confirmation, type GateSettings, compareUnpaired, confirmAgainstBaseline, freshRounds, gateAgainst, gateVerdict, sidesOf } from '../gate/gate.js';
+import { packageInfo } from '../package-info.js';
+import { lazyProgress } from '../progress.js';
+import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
+import { resolveScenarios } from './common.js';
+import { comparisonLines } from './compare.js';
+import { REPORT_SCHEMA_VERSION, type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
+import { writeReport } from '../../reports/write-report.js';
+import type { Scenario } from '../../scenarios/schema.js';
+
+/** Scenarios the gate measures when none are named: every kind of workload, under 5 minutes with --quick. */
+export const GATE_SUITE = ['ycsb-a', 'ycsb-c', 'ycsb-e', 'bulk-vs-individual', 'growth', 'durable-writes'];
+export const GATE_IMPLS = ['primary', 'optimized'];
+
+const fixed = (x: number) => x.toFixed(3);
+
+export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: string[]): string {
+  const lines: string[] = [];
+  for (const r of gate.regressed) lines.push(`REGRESSED ${r.scenario} ${r.pair} ${r.metric}: ratio ${fixed(r.ratio)} [${fixed(r.ci[0])}, ${fixed(r.ci[1])}], p = ${r.pValue.toPrecision(2)}`);
+  for (const c of gate.confirmations.filter((x) => !x.confirmed)) {
+    lines.push(`not confirmed (passes): ${c.scenario} ${c.pair} ${c.metric} looked regressed, then measured ${c.attempts.map((a) => `${fixed(a.ratio)} ${a.verdict}`).join(', ')}`);
+  }
+  for (const c of gate.checks) lines.push(`${c.passed ? 'check passed' : 'CHECK FAILED'}: ${c.name}: ${c.detail}`);
+  lines.push('', ...comparisonLines(comparisons));
+  // A gate prints what decides it; the many "CI wider than the threshold" notes go to report.json.
+  const wide = warnings.filter((w) => w.includes('wider than the'));
+  const other = warnings.filter((w) => !w.includes('wider than the'));
+  if (other.length > 0) lines.push('', ...other.map((w) => `warning: ${w}`));
+  if (wide.length > 0) lines.push('', `note: ${wide.length} of ${comparisons.length} metrics have a 95% CI wider than the ±${(gate.threshold * 100).toFixed(1)}% threshold, so a change that small could go unseen there (report.json lists them, with the rounds that would resolve each)`);
+  const failedChecks = gate.checks.filter((c) => !c.passed).length;
+  lines.push('', gate.exitCode === 0 ? `gate passed: ${comparisons.length} metrics within the ±${(gate.threshold * 100).toFixed(1)}% band or not significantly worse, ${gate.checks.length} checks passed` : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks`);
+  return lines.join('\n');
+}
+
+/** summary.md opens with the verdict and what failed. */
+function gateMarkdown(gate: GateEntry): string {
+  const lines = [`# Gate: ${gate.exitCode === 0 ? 'passed' : 'FAILED'}`, '', `Base: \`${gate.base}\`; candidate: ${gate.candidate}; noise threshold ±${(gate.threshold * 100).toFixed(1)}%; regressions re-measured ${gate.confirm} time(s) before failing.`, ''];
+  if (gate.regressed.length > 0) {
+    lines.push('| scenario | implementation | metric | ratio | 95% CI | p |', '|---|---|---|---|---|---|');
+    for (const r of gate.regressed) lines.push(`| ${r.scenario} | ${r.pair} | ${r.metric} | ${fixed(r.ratio)} | [${fixed(r.ci[0])}, ${fixed(r.ci[1])}] | ${r.pValue.toPrecision(2)} |`);
+    lines.push('');
+  }
+  for (const c of gate.checks) lines.push(`- ${c.passed ? 'passed' : '**FAILED**'}: ${c.name}: ${c.detail}`);
+  lines.push('', '');
+  return lines.join('\n');
+}
+
+function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], confirmations: Confirmation[], checks: CheckResult[]): GateEntry {
+  const verdict = gateVerdict(comparisons, confirmations, checks, settings.confirm);
+  return {
+    mode,
+    base,
+    candidate,
+    threshold: settings.threshold,
+    confirm: settings.confirm,
+    exitCode: verdict.exitCode,
+    regressed: verdict.regressed.map((c) => ({ scenario: c.scenario, pair: c.pair, metric: c.metric, ratio: c.ratio, ci: c.ci, pValue: c.pValue })),
+    confirmations,
+    checks,
+  };
+}
+
+/** The baseline's scenarios, or those named (each must be in the baseline). */
+function scenariosFrom(baseline: Baseline, named: (string | number)[] | undefined): Scenario[] {
+  if (!named || named.length === 0) return baseline.scenarios;
+  return named.map(String).map((name) => {
+    const s = baseline.scenarios.find((x) => x.name === name);
+    if (!s) throw new UsageError(`baseline "${baseline.name}" has no scenario "${name}" (it has ${baseline.scenarios.map((x) => x.name).join(', ')}); save a baseline with it`);
+    return s;
+  });
+}
+
+export function gateCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'gate [scenarios..]',
+    'Regression gate: this build against another build (--against DIR, paired, recommended) or a saved baseline; exit 1 on a confirmed regression',
+    (y) =>
+      withContestOptions(
+        y
+          .positional('scenarios', { type: 'string', array: true, describe: `built-in scenario names (default: ${GATE_SUITE.join(' ')})` })
+          .option('against', { type: 'string', describe: 'folder of another built checkout of tunebench (e.g. the base branch) to measure beside this build' })
+          .option('baseline', { type: 'string', describe: 'name of a saved baseline (tunebench baseline save) to compare a fresh run with' })
+          .option('candidate', { type: 'string', describe: 'with --baseline: compare this saved baseline (name or file) instead of measuring now' })
+          .option('impl', { type: 'string', array: true, describe: `with --against: implementation specs (default: ${GATE_IMPLS.join(', ')})` })
+          .option('confirm', { type: 'number', default: 1, describe: 're-measurements a regression must survive before the gate fails (0: none)' })
+          .option('inject-slowdown', { type: 'string', describe: "calibration aid: slow this build's side by this fraction (0.1 = 10%), to see that the gate catches it" })
+          .option('allow-other-machine', { type: 'boolean', default: false, describe: 'use a baseline saved on another machine (timings rarely carry over)' })
+          .option('out', { type: 'string', default: 'tunebench-gate', describe: 'directory for report.json, gate.png and summary.md' })
+          .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout' })
+          .conflicts('against', 'baseline')
+          .example('$0 gate --quick --against ../base', 'CI: this checkout against the base branch built in ../base')
+          .example('$0 gate --baseline main', 'against the baseline saved with tunebench baseline save')
+          .example('$0 gate ycsb-a --against ../base --inject-slowdown 0.1', 'does the gate catch a 10% slowdown?'),
+        { maxRounds: 16, minRounds: 8 },
+      ),
+    async (argv) => {
+      const startedAt = new Date().toISOString();
+      if (argv.against === undefined && argv.baseline === undefined) throw new UsageError('name what to gate against: --against DIR (another build) or --baseline NAME (tunebench baseline save)');
+      if (argv.candidate !== undefined && argv.baseline === undefined) throw new UsageError('--candidate goes with --baseline');
+      const confirm = Number(argv.confirm);
+      if (!Number.isInteger(confirm) || confirm < 0 || confirm > 5) throw new UsageError(`--confirm must be an integer from 0 to 5, got ${String(argv.confirm)}`);
+      const settings: GateSettings = { ...contestSettingsFrom(argv), confirm };
+      const slowdown = argv.injectSlowdown === undefined ? 0 : parseSlowdown(argv.injectSlowdown);
+      const progress = lazyProgress('gate');
+      const memoryEntries = argv.quick ? 200_000 : 1_000_000;
+      let report: Report;
+      try {
+        if (argv.against !== undefined) {
+          buildRegistryPath(argv.against);
+          const registry = await loadBuildRegistry(argv.against);
+          const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
+          for (const impl of impls) {
+            try {
+              registry.findFactory(impl.name);
+            } catch (error) {
+              throw new UsageError(`${argv.against}: ${(error as Error).message}`);
+            }
+          }
+          const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
+          const result = await gateAgainst(scenarios, impls, resolve(argv.against), slowdown, settings, { onProgress: progress.update });
+          const checks = [...result.checks, memoryReclamationCheck(memoryEntries)];
+          report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against) } });
+          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.confirmations, checks);
+        } else {
+          const machine = currentEnvironment();
+          const baseline = loadBaseline(argv.baseline!, machine, { allowOtherMachine: argv.allowOtherMachine });
+          if (argv.quick && !baseline.quick) throw new UsageError(`baseline "${baseline.name}" was saved without --quick; gate must measure the sizes it measured: drop --quick or save a quick baseline`);
+          const scenarios = scenariosFrom(baseline, argv.scenarios);
+          const impls = baseline.implementations.map(parseImplSpec);
+          const rounds = Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1);
+          const before = sidesOf(baseline.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
+          const labels = { a: `baseline ${baseline.name}`, b: 'now' };
+          let after;
+          let confirmations: Confirmation[] = [];
+          let effectiveConfirm = confirm;
+          let candidateName = `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`;
+          if (argv.candidate !== undefined) {
+            const candidate = argv.candidate.endsWith('.json') ? readBaselineFile(argv.candidate) : readBaselineFile(baselinePath(argv.candidate, machine.fingerprint));
+            for (const s of scenarios) if (!candidate.rounds.some((r) => r.scenario === s.name)) throw new UsageError(`candidate "${candidate.name}" has no rounds of scenario "${s.name}"`);
+            after = sidesOf(candidate.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
+            effectiveConfirm = 0;
+            candidateName = `saved baseline "${candidate.name}" (nothing re-measured)`;
+          } else {
+            after = sidesOf(await freshRounds(scenarios, impls, Math.round(rounds), baseline.quick, slowdown, { onProgress: progress.update }));
+          }
+          const comparisons = compareUnpaired(before, after, settings, labels);
+          for (const side of before) {
+            if (!after.some((x) => x.scenario === side.scenario && x.implementation === side.implementation)) throw new UsageError(`the run has no rounds of ${side.scenario} x ${side.implementation} to compare with the baseline`);
+          }
+          if (effectiveConfirm > 0) {
+            const flagged = comparisons.filter((c) => c.verdict === 'regressed');
+            confirmations = await confirmAgainstBaseline(
+              flagged,
+              before,
+              async (names) => sidesOf(await freshRounds(scenarios.filter((s) => names.includes(s.name)), impls, Math.round(rounds), baseline.quick, slowdown, { onProgress: progress.update })),
+              settings,
+              labels,
+            );
+          }
+          const growth = after.filter((s) => scenarios.find((x) => x.name === s.scenario)?.kind === 'growth');
+          const checks: CheckResult[] = [...growth.map((s) => complexityCheck(`${s.scenario}, ${s.implementation}`, s.rounds)), memoryReclamationCheck(baseline.quick ? 200_000 : 1_000_000)];
+          report = {
+            schemaVersion: REPORT_SCHEMA_VERSION,
+            tool: { name: 'tunebench', version: packageInfo.version },
+            command: 'gate',
+            argv: process.argv.slice(2),
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            environment: machine,
+            settings: { ...settings, confirm: effectiveConfirm, injectSlowdown: slowdown, baseline: baseline.name, baselineSavedAt: baseline.savedAt, baselineMachine: baseline.environment.fingerprint },
+            scenarios: scenarios.map((s) => ({ name: s.name, kind: s.kind, description: s.description, definition: s as unknown as Record<string, unknown> })),
+            results: [],
+            skipped: [],
+            comparisons,
+            warnings: baseline.environment.fingerprint === machine.fingerprint ? [] : [`baseline "${baseline.name}" comes from another machine (${baseline.environment.fingerprint}); its timings may not carry over`],
+          };
+          report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), candidateName, { ...settings, confirm: effectiveConfirm }, comparisons, confirmations, checks);
+        }
+      } finally {
+        progress.stop();
+      }
+      const out = resolve(argv.out);
+      await writeReport(report, out, [], gateMarkdown(report.gate!));
+      if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${gateText(report.gate!, report.comparisons, report.warnings)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+      process.exitCode = report.gate!.exitCode;
+    },
+  );
+}

@@ -1,0 +1,120 @@
+/** `tunebench tune SCENARIO`: which configuration of the index is fastest on this workload? */
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { findFactory } from '../adapters/registry.js';
+import { aggregate } from '../aggregate.js';
+import { currentEnvironment } from '../environment.js';
+import { packageInfo } from '../package-info.js';
+import { progressBar } from '../progress.js';
+import { candidatesOf, checkGrid, parseKnobOptions } from '../tune/candidates.js';
+import type { RaceSettings } from '../tune/race.js';
+import { tune } from '../tune/tune.js';
+import { parseFraction } from './contest-options.js';
+import { positiveInteger, resolveScenarios } from './common.js';
+import { REPORT_SCHEMA_VERSION, type Report, type TuningEntry } from '../../reports/schema.js';
+import { writeReport } from '../../reports/write-report.js';
+
+const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
+
+export function tuningText(t: TuningEntry): string {
+  const lines = [`${t.scenario} ${t.mode}: ${t.stopped}`, ''];
+  lines.push(`${'candidate'.padEnd(64)} ${'median ops/s'.padStart(13)}  vs pick  ${'95% CI'.padEnd(17)} rounds  status`);
+  const sorted = [...t.candidates].sort((x, y) => y.median - x.median);
+  for (const c of sorted) {
+    const status =
+      c.label === t.recommended.label ? 'recommended' : c.droppedAfter === null ? 'survived' : `dropped after ${c.droppedAfter}${c.isDefault ? ', measured on as the reference' : ''}`;
+    lines.push(
+      `${(c.label + (c.isDefault ? ' (default)' : '')).padEnd(64)} ${Math.round(c.median).toLocaleString('en-US').padStart(13)}  ${c.ratioToRecommended.toFixed(3)}  [${c.ci[0].toFixed(3)}, ${c.ci[1].toFixed(3)}]  ${String(c.scores.length).padStart(6)}  ${status}`,
+    );
+  }
+  const g = t.gainOverDefault;
+  lines.push('');
+  lines.push(`recommended: ${t.recommended.label}`);
+  lines.push(`gain over the default (${t.defaultConfig.label}): ${pct(g.ratio)} throughput, 95% CI [${pct(g.ci[0])}, ${pct(g.ci[1])}], p = ${g.pValue.toPrecision(2)}, over ${g.rounds} shared rounds`);
+  lines.push(`spent ${t.spent} candidate-rounds in ${t.rounds} rounds (${((t.spent / t.gridRounds) * 100).toFixed(0)}% of the grid's ${t.gridRounds})`);
+  return lines.join('\n');
+}
+
+export function tuneCommand(yargs: Argv): Argv {
+  return yargs.command(
+    'tune <scenario>',
+    'Race configurations of an implementation on a workload: drop the significantly slower ones round by round, recommend the fastest',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', describe: 'a built-in workload scenario (its knobs are the default grid)' })
+        .option('impl', { type: 'string', default: 'optimized', describe: 'implementation whose knobs are tuned' })
+        .option('knob', { type: 'string', array: true, describe: 'name=v1,v2,...: values to try (repeatable; default: the scenario\'s knobs)' })
+        .option('budget', { type: 'number', describe: "most candidate-rounds to spend (default: a third of the grid's candidates x --rounds, at least every candidate's first look)" })
+        .option('grid', { type: 'boolean', default: false, describe: 'no elimination: every candidate gets --rounds rounds (to validate the race)' })
+        .option('rounds', { type: 'number', default: 16, describe: 'most rounds per candidate' })
+        .option('first-look', { type: 'number', default: 5, describe: 'rounds before the first elimination (the sign-flip test needs 5 for p < 0.05)' })
+        .option('threshold', { type: 'string', default: '0.02', describe: 'noise band: survivors all within it of the best are tied and the race stops' })
+        .option('alpha', { type: 'number', default: 0.05, describe: 'level of each one-sided elimination test' })
+        .option('seed', { type: 'number', describe: 'seed for turn orders and resampling (default: random, printed)' })
+        .option('quick', { type: 'boolean', default: false, describe: 'the scenario at the sizes of run --quick' })
+        .option('out', { type: 'string', default: 'tunebench-tune', describe: 'directory for report.json, charts and summary.md' })
+        .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout' })
+        .example('$0 tune ycsb-a --quick', 'bulkThreshold x maxConcurrentReaders from the scenario')
+        .example('$0 tune ycsb-a --knob bulkThreshold=1,16,256 --knob maxBatchDelayMs=0,1', '')
+        .example('$0 tune ycsb-a --quick --grid', 'the exhaustive grid, to check the race against'),
+    async (argv) => {
+      const startedAt = new Date().toISOString();
+      const [scenario] = resolveScenarios({ scenarios: [argv.scenario as string], quick: argv.quick });
+      if (scenario.kind !== 'workload') throw new UsageError(`tune needs a workload scenario; ${scenario.name} is a ${scenario.kind} scenario`);
+      const implName = argv.impl;
+      const factory = findFactory(implName);
+      if (!factory.durability.includes(scenario.durability)) throw new UsageError(`${implName} cannot run ${scenario.name}: it has no ${scenario.durability} durability`);
+      const grid = argv.knob && argv.knob.length > 0 ? parseKnobOptions(implName, argv.knob) : checkGrid(implName, scenario.knobs, `${scenario.name} knobs`);
+      if (Object.keys(grid).length === 0) throw new UsageError(`${scenario.name} names no knobs to tune; give some with --knob name=v1,v2,...`);
+      const candidates = candidatesOf(implName, grid);
+      if (candidates.length < 2) throw new UsageError(`only one configuration to try (${candidates[0].label}); give a knob more values`);
+      const maxRounds = positiveInteger(argv.rounds, '--rounds');
+      const firstLook = positiveInteger(argv.firstLook, '--first-look');
+      if (firstLook > maxRounds) throw new UsageError(`--first-look (${firstLook}) must not exceed --rounds (${maxRounds})`);
+      // By default a third of the grid, but never less than the first look of every candidate.
+      const budget = argv.budget === undefined ? Math.max(Math.floor((candidates.length * maxRounds) / 3), candidates.length * firstLook) : positiveInteger(argv.budget, '--budget');
+      if (!argv.grid && budget < candidates.length * firstLook) {
+        throw new UsageError(`--budget ${budget} cannot give each of the ${candidates.length} candidates its first ${firstLook} rounds (${candidates.length * firstLook} candidate-rounds); raise --budget or lower --first-look`);
+      }
+      if (!(argv.alpha > 0 && argv.alpha < 0.5)) throw new UsageError(`--alpha must be between 0 and 0.5, got ${argv.alpha}`);
+      if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0 || argv.seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${argv.seed}`);
+      const settings: RaceSettings = {
+        firstLook,
+        maxRounds,
+        budget: argv.grid ? candidates.length * maxRounds : budget,
+        alpha: argv.alpha,
+        threshold: parseFraction(argv.threshold, '--threshold', 0.5),
+        seed: argv.seed ?? Math.floor(Math.random() * 0xffffffff),
+        grid: argv.grid,
+      };
+      const progress = progressBar(settings.budget, `tune ${scenario.name}`);
+      let outcome: Awaited<ReturnType<typeof tune>>;
+      try {
+        outcome = await tune({ scenario, implementation: implName, grid, candidates, settings, quick: argv.quick, onRound: (round, alive, spent) => progress.update(spent, `round ${round}, ${alive} candidates`) });
+      } finally {
+        progress.stop();
+      }
+      const report: Report = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: { name: 'tunebench', version: packageInfo.version },
+        command: 'tune',
+        argv: process.argv.slice(2),
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        environment: currentEnvironment(),
+        settings: { ...settings, quick: argv.quick },
+        scenarios: [{ name: scenario.name, kind: scenario.kind, description: scenario.description, definition: scenario as unknown as Record<string, unknown> }],
+        results: candidates.map((c) => aggregate(scenario, c.label, outcome.rounds.filter((r) => r.arm === c.label))),
+        skipped: [],
+        comparisons: [],
+        tuning: outcome.tuning,
+        warnings: [],
+      };
+      const out = resolve(argv.out);
+      await writeReport(report, out);
+      if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${tuningText(outcome.tuning)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+    },
+  );
+}

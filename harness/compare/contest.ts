@@ -1,0 +1,194 @@
+/**
+ * Paired rounds until the verdict is settled: the engine of `compare`, `calibrate` and `gate`.
+ *
+ * Each round is one fresh child process measuring every arm of the scenario interleaved (A and B
+ * of each pair, for every pair), the turn order drawn from the seed. After `minRounds` rounds and
+ * then every `step` rounds (a "look") every pair x metric is judged; the run stops at a look when
+ * a metric has regressed, or when every metric is settled: regressed or improved, inside the noise
+ * band (shown unchanged), or without any sign of a change (p >= 0.5). Otherwise it goes on to
+ * `maxRounds`.
+ *
+ * Looking several times must not raise the false-alarm rate, so each look tests at alpha / looks
+ * (Bonferroni): whatever look the run stops at, the chance of a false verdict stays below alpha.
+ * Stopping for "settled unchanged" can only lower it.
+ */
+import { formatImplSpec } from '../adapters/registry.js';
+import { runJobs, type RunOptions } from '../runner/run.js';
+import type { Arm, RoundResult } from '../runner/types.js';
+import { type Better, type Judgement, judge, smallestPValue, withinBand } from './statistics.js';
+import { median } from '../stats.js';
+import type { Comparison } from '../../reports/schema.js';
+import { Rng } from '../../scenarios/random.js';
+import type { Scenario } from '../../scenarios/schema.js';
+
+/** Two arms compared with each other. */
+export interface Pair {
+  /** What the pair compares, e.g. "primary". */
+  name: string;
+  a: Arm;
+  b: Arm;
+}
+
+export interface ContestSettings {
+  alpha: number;
+  threshold: number;
+  minRounds: number;
+  maxRounds: number;
+  step: number;
+  quick: boolean;
+  seed: number;
+}
+
+export const DEFAULT_SETTINGS: Omit<ContestSettings, 'quick' | 'seed'> = { alpha: 0.05, threshold: 0.02, minRounds: 8, maxRounds: 16, step: 2 };
+
+/** The rounds at which a contest looks at its results. */
+export function looksOf(settings: Pick<ContestSettings, 'minRounds' | 'maxRounds' | 'step'>): number[] {
+  const looks: number[] = [];
+  for (let n = Math.min(settings.minRounds, settings.maxRounds); n < settings.maxRounds; n += settings.step) looks.push(n);
+  looks.push(settings.maxRounds);
+  return looks;
+}
+
+export interface MetricSamples {
+  metric: string;
+  better: Better;
+  unit: string;
+  values: number[];
+}
+
+/** What a round needs to yield its metrics (a RoundResult, or a round kept in a baseline file). */
+export interface MetricRound {
+  workload: { opsPerSec: number; chunkOpsPerSec: number[]; latencyNs: { p50: number; p99: number } } | null;
+  series: { metric: string; n: number; unit: string; better: Better; value: number }[];
+}
+
+/**
+ * The metrics a round yields, one value each. Workloads: throughput (the median of the round's
+ * chunk throughputs: one stall from GC or the disk moved an A/A total by 10%, the median by 2%),
+ * p50 and p99 latency. Series scenarios: every point but derived speedups (their parts are there).
+ */
+export function roundMetrics(round: MetricRound): { metric: string; better: Better; unit: string; value: number }[] {
+  const out: { metric: string; better: Better; unit: string; value: number }[] = [];
+  const w = round.workload;
+  if (w) {
+    out.push({ metric: 'throughput', better: 'higher', unit: 'ops/s', value: w.chunkOpsPerSec.length > 0 ? median(w.chunkOpsPerSec) : w.opsPerSec });
+    out.push({ metric: 'p50', better: 'lower', unit: 'ns', value: w.latencyNs.p50 });
+    out.push({ metric: 'p99', better: 'lower', unit: 'ns', value: w.latencyNs.p99 });
+  }
+  for (const p of round.series) if (p.unit !== 'x') out.push({ metric: `${p.metric}@${p.n}`, better: p.better, unit: p.unit, value: p.value });
+  return out;
+}
+
+/** Each metric's values across `rounds` (of one arm), in round order. */
+export function samplesOf(rounds: readonly MetricRound[]): MetricSamples[] {
+  const byMetric = new Map<string, MetricSamples>();
+  for (const round of rounds) {
+    for (const m of roundMetrics(round)) {
+      const entry = byMetric.get(m.metric) ?? { metric: m.metric, better: m.better, unit: m.unit, values: [] };
+      entry.values.push(m.value);
+      byMetric.set(m.metric, entry);
+    }
+  }
+  return [...byMetric.values()];
+}
+
+export interface ContestResult {
+  scenario: Scenario;
+  pairs: Pair[];
+  /** Every arm's round results. */
+  rounds: RoundResult[];
+  comparisons: Comparison[];
+  roundsRun: number;
+  /** Why it stopped where it did. */
+  stopped: string;
+  warnings: string[];
+}
+
+/** How reports name an arm: its label, spec and any injected slowdown. */
+export function armLabelOf(arm: Arm): string {
+  return `${arm.label}: ${formatImplSpec(arm.impl)}${arm.slowdown ? ` (slowed ${(arm.slowdown * 100).toFixed(0)}%)` : ''}`;
+}
+
+/** Judges every pair x metric on the rounds so far. */
+function judgeAll(pairs: Pair[], rounds: RoundResult[], settings: ContestSettings, alpha: number): { pair: Pair; a: MetricSamples; b: MetricSamples; j: Judgement }[] {
+  const out: { pair: Pair; a: MetricSamples; b: MetricSamples; j: Judgement }[] = [];
+  for (const pair of pairs) {
+    const a = samplesOf(rounds.filter((r) => r.arm === pair.a.label));
+    const b = samplesOf(rounds.filter((r) => r.arm === pair.b.label));
+    for (const sa of a) {
+      const sb = b.find((m) => m.metric === sa.metric);
+      if (!sb || sb.values.length !== sa.values.length) continue;
+      out.push({ pair, a: sa, b: sb, j: judge(sa.values, sb.values, { better: sa.better, threshold: settings.threshold, alpha, seed: settings.seed }) });
+    }
+  }
+  return out;
+}
+
+function settled(j: Judgement, threshold: number): boolean {
+  return j.verdict !== 'unchanged' || withinBand(j.ci, threshold) || j.pValue >= 0.5;
+}
+
+export interface ContestHooks {
+  execute?: RunOptions['execute'];
+  /** Called after each round with the rounds done and the most there can be. */
+  onRound?: (done: number, max: number) => void;
+}
+
+/** Runs paired rounds of `scenario` for `pairs` until settled (see the module comment). */
+export async function runContest(scenario: Scenario, pairs: Pair[], settings: ContestSettings, hooks: ContestHooks = {}): Promise<ContestResult> {
+  const looks = looksOf(settings);
+  const alpha = settings.alpha / looks.length;
+  const warnings: string[] = [];
+  if (smallestPValue(settings.maxRounds) >= alpha) {
+    warnings.push(`too few rounds: with at most ${settings.maxRounds} rounds the sign-flip test cannot reach p < ${alpha.toPrecision(2)} (alpha ${settings.alpha} over ${looks.length} looks), so nothing can be called regressed or improved; use more rounds`);
+  }
+  const arms = pairs.flatMap((p) => [p.a, p.b]);
+  const orders = new Rng(settings.seed ^ 0x0dde);
+  const rounds: RoundResult[] = [];
+  let judged: ReturnType<typeof judgeAll> = [];
+  let stopped = `reached the most rounds (${settings.maxRounds})`;
+  for (let round = 0; round < settings.maxRounds; round++) {
+    const job = { scenario, arms, round, quick: settings.quick, orderSeed: orders.u32() };
+    rounds.push(...(await runJobs([job], { execute: hooks.execute })));
+    hooks.onRound?.(round + 1, settings.maxRounds);
+    if (!looks.includes(round + 1)) continue;
+    judged = judgeAll(pairs, rounds, settings, alpha);
+    if (round + 1 === settings.maxRounds) break;
+    const regressed = judged.find((x) => x.j.verdict === 'regressed');
+    if (regressed) {
+      stopped = `settled after ${round + 1} rounds: ${regressed.pair.name} ${regressed.a.metric} regressed`;
+      break;
+    }
+    if (judged.every((x) => settled(x.j, settings.threshold))) {
+      stopped = `settled after ${round + 1} rounds: every metric is decided, inside the noise band, or shows no sign of a change`;
+      break;
+    }
+  }
+  const roundsRun = rounds.length / arms.length;
+  for (const x of judged) {
+    if (x.j.verdict !== 'unchanged') continue;
+    // How wide the CI is against the threshold: rounds that would resolve a change of that size.
+    const halfWidth = (Math.log(x.j.ci[1]) - Math.log(x.j.ci[0])) / 2;
+    if (halfWidth > settings.threshold) {
+      const needed = Math.ceil(roundsRun * (halfWidth / settings.threshold) ** 2);
+      warnings.push(`${scenario.name} ${x.pair.name} ${x.a.metric}: its 95% CI spans ±${(halfWidth * 100).toFixed(1)}%, wider than the ${(settings.threshold * 100).toFixed(1)}% threshold, so a change of that size could go unseen; about ${needed} rounds would resolve it`);
+    }
+  }
+  const comparisons: Comparison[] = judged.map((x) => ({
+    scenario: scenario.name,
+    pair: x.pair.name,
+    metric: x.a.metric,
+    better: x.a.better,
+    unit: x.a.unit,
+    rounds: roundsRun,
+    a: { implementation: armLabelOf(x.pair.a), median: median(x.a.values), samples: x.a.values },
+    b: { implementation: armLabelOf(x.pair.b), median: median(x.b.values), samples: x.b.values },
+    ratio: x.j.ratio,
+    ci: x.j.ci,
+    pValue: x.j.pValue,
+    alpha,
+    verdict: x.j.verdict,
+    reason: x.j.reason,
+  }));
+  return { scenario, pairs, rounds, comparisons, roundsRun, stopped, warnings };
+}

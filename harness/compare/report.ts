@@ -1,0 +1,45 @@
+/** Turns contests (paired rounds of A and B) into a report: each arm's results plus the comparisons. */
+import { aggregate } from '../aggregate.js';
+import { currentEnvironment } from '../environment.js';
+import { packageInfo } from '../package-info.js';
+import { type ContestResult, type ContestSettings, armLabelOf } from './contest.js';
+import { REPORT_SCHEMA_VERSION, type Report } from '../../reports/schema.js';
+
+export interface ContestReportOptions {
+  command: string;
+  argv: string[];
+  startedAt: string;
+  settings: ContestSettings;
+  extraSettings?: Record<string, unknown>;
+  warnings?: string[];
+}
+
+export function contestReport(contests: ContestResult[], options: ContestReportOptions): Report {
+  const results = contests.flatMap((contest) =>
+    contest.pairs.flatMap((pair) =>
+      [pair.a, pair.b].map((arm) => {
+        const mine = contest.rounds.filter((r) => r.arm === arm.label);
+        return aggregate(contest.scenario, armLabelOf(arm), mine);
+      }),
+    ),
+  );
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'tunebench', version: packageInfo.version },
+    command: options.command,
+    argv: options.argv,
+    startedAt: options.startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: currentEnvironment(),
+    settings: {
+      ...options.settings,
+      ...options.extraSettings,
+      stops: Object.fromEntries(contests.map((c) => [c.scenario.name, { rounds: c.roundsRun, why: c.stopped }])),
+    },
+    scenarios: contests.map((c) => ({ name: c.scenario.name, kind: c.scenario.kind, description: c.scenario.description, definition: c.scenario as unknown as Record<string, unknown> })),
+    results,
+    skipped: [],
+    comparisons: contests.flatMap((c) => c.comparisons),
+    warnings: [...(options.warnings ?? []), ...contests.flatMap((c) => c.warnings)],
+  };
+}

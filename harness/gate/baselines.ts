@@ -1,0 +1,132 @@
+/**
+ * Saved baselines: the raw rounds of a run, kept under .tunebench/baselines/FINGERPRINT/NAME.json
+ * so that a later run on the same machine can be compared with them. A baseline from another
+ * machine (another fingerprint) is never used silently.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../../reports/write.js';
+import { EnvironmentSchema, type Environment } from '../../reports/schema.js';
+import { ScenarioSchema, type Scenario } from '../../scenarios/schema.js';
+
+export const BASELINE_FORMAT = 'tunebench-baseline';
+export const BASELINE_VERSION = 1;
+
+const RoundSchema = z.object({
+  arm: z.string(),
+  scenario: z.string(),
+  implementation: z.string(),
+  round: z.number().int(),
+  workload: z
+    .object({
+      opsPerSec: z.number(),
+      chunkOpsPerSec: z.array(z.number()),
+      latencyNs: z.object({ p50: z.number(), p99: z.number() }),
+    })
+    .nullable(),
+  series: z.array(z.object({ metric: z.string(), n: z.number(), unit: z.string(), better: z.enum(['higher', 'lower']), value: z.number() })),
+});
+
+export const BaselineSchema = z.object({
+  format: z.literal(BASELINE_FORMAT),
+  version: z.literal(BASELINE_VERSION),
+  name: z.string(),
+  savedAt: z.string(),
+  environment: EnvironmentSchema,
+  quick: z.boolean(),
+  implementations: z.array(z.string()).min(1),
+  scenarios: z.array(ScenarioSchema).min(1),
+  rounds: z.array(RoundSchema),
+});
+
+export type Baseline = z.output<typeof BaselineSchema>;
+export type BaselineRound = Baseline['rounds'][number];
+
+/** Names are file names: letters, digits, dot, dash, underscore. */
+export function checkBaselineName(name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`baseline name "${name}" must be 1-64 letters, digits, ".", "-" or "_" (starting with a letter or digit)`);
+  return name;
+}
+
+export function baselinesRoot(cwd = process.cwd()): string {
+  return resolve(cwd, '.tunebench', 'baselines');
+}
+
+export function baselinePath(name: string, fingerprint: string, cwd = process.cwd()): string {
+  return join(baselinesRoot(cwd), fingerprint, `${checkBaselineName(name)}.json`);
+}
+
+export function saveBaseline(baseline: Baseline, cwd = process.cwd()): string {
+  const path = baselinePath(baseline.name, baseline.environment.fingerprint, cwd);
+  writeFileAtomic(path, `${JSON.stringify(BaselineSchema.parse(baseline), null, 1)}\n`);
+  return path;
+}
+
+/** Reads and checks a baseline file; any problem is one UsageError line naming the file. */
+export function readBaselineFile(path: string): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read baseline ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`baseline ${path} is not valid JSON (${(error as Error).message}); save it again with "tunebench baseline save"`);
+  }
+  const parsed = BaselineSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`baseline ${path} is not a tunebench baseline: ${issue.path.join('.') || '(top)'}: ${issue.message}; save it again with "tunebench baseline save"`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The baseline called `name` for this machine. Without `allowOtherMachine`, one saved only on
+ * other machines is refused with a line saying where it is.
+ */
+export function loadBaseline(name: string, machine: Environment, options: { allowOtherMachine?: boolean; cwd?: string } = {}): Baseline {
+  const mine = baselinePath(name, machine.fingerprint, options.cwd);
+  if (existsSync(mine)) return readBaselineFile(mine);
+  const elsewhere = listBaselines(options.cwd).filter((b) => b.name === name);
+  if (elsewhere.length === 0) throw new UsageError(`no baseline named "${name}" (save one with "tunebench baseline save --name ${name}"; see "tunebench baseline list")`);
+  if (!options.allowOtherMachine) {
+    throw new UsageError(`baseline "${name}" was saved on another machine (${elsewhere.map((b) => b.fingerprint).join(', ')}; this one is ${machine.fingerprint}): timings do not carry across machines; save a baseline here, or pass --allow-other-machine`);
+  }
+  return readBaselineFile(elsewhere[0].path);
+}
+
+export interface BaselineListing {
+  fingerprint: string;
+  name: string;
+  path: string;
+  modified: string;
+}
+
+export function listBaselines(cwd = process.cwd()): BaselineListing[] {
+  const root = baselinesRoot(cwd);
+  if (!existsSync(root)) return [];
+  const out: BaselineListing[] = [];
+  for (const fingerprint of readdirSync(root).sort()) {
+    const dir = join(root, fingerprint);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const file of readdirSync(dir).sort()) {
+      if (!file.endsWith('.json') || file.startsWith('.')) continue;
+      const path = join(dir, file);
+      out.push({ fingerprint, name: file.slice(0, -'.json'.length), path, modified: statSync(path).mtime.toISOString() });
+    }
+  }
+  return out;
+}
+
+/** The rounds of `scenario` x `implementation` in a baseline. */
+export function roundsOf(baseline: Baseline, scenario: string, implementation: string): BaselineRound[] {
+  return baseline.rounds.filter((r) => r.scenario === scenario && r.implementation === implementation);
+}
+
+export type { Scenario };
