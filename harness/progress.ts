@@ -16,10 +16,12 @@ export function progressBar(total: number, title: string): Progress {
   if (!process.stderr.isTTY) {
     const started = Date.now();
     let last = started;
+    let finished = false;
     return {
       update(done, label) {
         const now = Date.now();
-        if (now - last < LINE_EVERY_MS && done < total) return;
+        if (finished || (now - last < LINE_EVERY_MS && done < total)) return;
+        finished = done >= total;
         last = now;
         process.stderr.write(`${title}: ${done}/${total} after ${Math.round((now - started) / 1000)} s${label ? ` (${label})` : ''}\n`);
       },

@@ -1,13 +1,12 @@
 /** Runs scenarios x implementations x rounds and assembles the report. */
 import { aggregate } from './aggregate.js';
+import { newReport } from './new-report.js';
 import { formatImplSpec, type ImplSpec } from './adapters/registry.js';
-import { currentEnvironment } from './environment.js';
-import { packageInfo } from './package-info.js';
 import { progressBar } from './progress.js';
 import { planJobs } from './runner/plan.js';
 import { describeJob, runJobs, type RunOptions } from './runner/run.js';
 import type { RoundResult } from './runner/types.js';
-import { REPORT_SCHEMA_VERSION, type Report } from '../reports/schema.js';
+import type { Report } from '../reports/schema.js';
 import type { Scenario } from '../scenarios/schema.js';
 
 export interface SuiteOptions {
@@ -40,19 +39,5 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
       if (mine.length > 0) results.push(aggregate(scenario, name, mine));
     }
   }
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'tunebench', version: packageInfo.version },
-    command: options.command,
-    argv: options.argv,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    environment: currentEnvironment(),
-    settings: { rounds: options.rounds, ...options.settings },
-    scenarios: options.scenarios.map((s) => ({ name: s.name, kind: s.kind, description: s.description, definition: s as unknown as Record<string, unknown> })),
-    results,
-    skipped,
-    comparisons: [],
-    warnings: [],
-  };
+  return newReport({ command: options.command, startedAt, settings: { rounds: options.rounds, ...options.settings }, scenarios: options.scenarios, results, skipped });
 }

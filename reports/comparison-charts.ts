@@ -98,7 +98,8 @@ export function pairedChart(c: Comparison, file: string): ChartSpec {
   const pad = (hi - lo || hi * 0.05) * 0.15;
   const title = `${c.scenario} ${c.metric}: B / A = ${c.ratio.toFixed(3)} [${c.ci[0].toFixed(3)}, ${c.ci[1].toFixed(3)}]`;
   const subtitle = `${c.verdict.toUpperCase()} · p = ${c.pValue.toPrecision(2)} (held to ${c.alpha.toPrecision(2)}) · ${c.rounds} paired rounds · ${c.better} is better · lines join the two arms of one round`;
-  const options = baseOptions(title, subtitle, '', `${c.metric} (${c.unit})`);
+  // Time ticks carry their own unit (ns, µs, ms); other units go in the axis title.
+  const options = baseOptions(title, subtitle, '', c.unit === 'ns' ? c.metric : `${c.metric} (${c.unit})`);
   return {
     file,
     title: `${c.scenario} ${c.pair} ${c.metric}`,

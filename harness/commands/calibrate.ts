@@ -1,16 +1,14 @@
 /** `tunebench calibrate [SCENARIO...]`: how noisy is this machine, and what can a comparison see? */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
 import { parseImplSpec } from '../adapters/registry.js';
 import { type Calibration, calibrate } from '../compare/calibrate.js';
 import type { ContestSettings } from '../compare/contest.js';
-import { currentEnvironment } from '../environment.js';
-import { packageInfo } from '../package-info.js';
 import { progressBar } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { positiveInteger, resolveScenarios } from './common.js';
-import { REPORT_SCHEMA_VERSION, type Report } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 
 const pct = (x: number | null, digits = 1) => (x === null ? '-' : `${(x * 100).toFixed(digits)}%`);
@@ -65,22 +63,14 @@ export function calibrateCommand(yargs: Argv): Argv {
       } finally {
         progress.stop();
       }
-      const report: Report = {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        tool: { name: 'tunebench', version: packageInfo.version },
+      const report = newReport({
         command: 'calibrate',
-        argv: process.argv.slice(2),
         startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: currentEnvironment(),
         settings: { ...settings, trials, effects, impl: argv.impl },
-        scenarios: scenarios.map((s) => ({ name: s.name, kind: s.kind, description: s.description, definition: s as unknown as Record<string, unknown> })),
-        results: [],
-        skipped: [],
-        comparisons: [],
+        scenarios,
         calibration,
         warnings: trials < 100 ? [`${trials} trials per effect: a false-alarm rate of 1% needs at least 100 A/A trials to be told from 0`] : [],
-      };
+      });
       const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,12 +1,11 @@
 /** `tunebench claims`: every measurable claim of the feature list, claimed against measured. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { newReport } from '../new-report.js';
 import { measureClaims } from '../claims/claims.js';
-import { currentEnvironment } from '../environment.js';
-import { packageInfo } from '../package-info.js';
 import { lazyProgress } from '../progress.js';
 import { positiveInteger } from './common.js';
-import { REPORT_SCHEMA_VERSION, type ClaimEntry, type Report } from '../../reports/schema.js';
+import { type ClaimEntry } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 
 function show(value: number, unit: string): string {
@@ -49,22 +48,7 @@ export function claimsCommand(yargs: Argv): Argv {
       } finally {
         progress.stop();
       }
-      const report: Report = {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        tool: { name: 'tunebench', version: packageInfo.version },
-        command: 'claims',
-        argv: process.argv.slice(2),
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: currentEnvironment(),
-        settings: { quick: argv.quick, rounds, strict: argv.strict },
-        scenarios: [],
-        results: [],
-        skipped: [],
-        comparisons: [],
-        claims,
-        warnings: [],
-      };
+      const report = newReport({ command: 'claims', startedAt, settings: { quick: argv.quick, rounds, strict: argv.strict }, claims });
       const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

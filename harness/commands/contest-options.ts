@@ -19,6 +19,17 @@ export function parseSlowdown(value: unknown, flag = '--inject-slowdown'): numbe
   return n;
 }
 
+/** --seed: an unsigned 32-bit integer, else a random one (printed by the commands, so a run can be repeated). */
+export function seedFrom(seed: number | undefined): number {
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
+  return seed ?? Math.floor(Math.random() * 0xffffffff);
+}
+
+export function checkAlpha(alpha: number): number {
+  if (!(alpha > 0 && alpha < 0.5)) throw new UsageError(`--alpha must be between 0 and 0.5, got ${alpha}`);
+  return alpha;
+}
+
 export function withContestOptions<T>(y: Argv<T>, defaults: { maxRounds: number; minRounds: number; threshold?: number }) {
   return y
     .option('rounds', { type: 'number', default: defaults.maxRounds, describe: 'most paired rounds per scenario (each a fresh process measuring both sides in turns)' })
@@ -35,9 +46,7 @@ export function contestSettingsFrom(argv: { rounds: number; minRounds: number; s
   const minRounds = positiveInteger(argv.minRounds, '--min-rounds');
   const step = positiveInteger(argv.step, '--step');
   if (minRounds > maxRounds) throw new UsageError(`--min-rounds (${minRounds}) must not exceed --rounds (${maxRounds})`);
-  if (!(argv.alpha > 0 && argv.alpha < 0.5)) throw new UsageError(`--alpha must be between 0 and 0.5, got ${argv.alpha}`);
+  const alpha = checkAlpha(argv.alpha);
   const threshold = parseFraction(argv.threshold, '--threshold', 0.5);
-  if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0 || argv.seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${argv.seed}`);
-  const seed = argv.seed ?? Math.floor(Math.random() * 0xffffffff);
-  return { alpha: argv.alpha, threshold, minRounds, maxRounds, step, quick: argv.quick, seed };
+  return { alpha, threshold, minRounds, maxRounds, step, quick: argv.quick, seed: seedFrom(argv.seed) };
 }

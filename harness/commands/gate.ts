@@ -1,6 +1,7 @@
 /** `tunebench gate`: fail CI on a real regression, pass on noise, and say why. */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
 import { parseImplSpec } from '../adapters/registry.js';
 import { buildRegistryPath, loadBuildRegistry } from '../builds.js';
@@ -9,12 +10,11 @@ import { currentEnvironment } from '../environment.js';
 import { type Baseline, loadBaseline, readBaselineFile, baselinePath } from '../gate/baselines.js';
 import { type CheckResult, complexityCheck, memoryReclamationCheck } from '../gate/checks.js';
 import { type Confirmation, type GateSettings, compareUnpaired, confirmAgainstBaseline, freshRounds, gateAgainst, gateVerdict, sidesOf } from '../gate/gate.js';
-import { packageInfo } from '../package-info.js';
 import { lazyProgress } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { resolveScenarios } from './common.js';
 import { comparisonLines } from './compare.js';
-import { REPORT_SCHEMA_VERSION, type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
+import { type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
@@ -68,6 +68,21 @@ function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, s
     confirmations,
     checks,
   };
+}
+
+/** C(n, k), for the smallest two-sided Mann-Whitney p-value of m against n rounds: 2 / C(m + n, m). */
+function choose(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
+}
+
+/** A warning when the rounds of a baseline comparison cannot reach p < alpha whatever they show. */
+function tooFewRounds(comparisons: Comparison[], alpha: number): string[] {
+  const weak = comparisons.filter((c) => 2 / choose(c.a.samples.length + c.b.samples.length, c.a.samples.length) >= alpha);
+  if (weak.length === 0) return [];
+  const c = weak[0];
+  return [`too few rounds: ${c.a.samples.length} against ${c.b.samples.length} rounds cannot reach p < ${alpha} with the Mann-Whitney test (${weak.length} metrics), so nothing can be called regressed; save the baseline with more --rounds (8 is the default)`];
 }
 
 /** The baseline's scenarios, or those named (each must be in the baseline). */
@@ -169,21 +184,18 @@ export function gateCommand(yargs: Argv): Argv {
           }
           const growth = after.filter((s) => scenarios.find((x) => x.name === s.scenario)?.kind === 'growth');
           const checks: CheckResult[] = [...growth.map((s) => complexityCheck(`${s.scenario}, ${s.implementation}`, s.rounds)), memoryReclamationCheck(baseline.quick ? 200_000 : 1_000_000)];
-          report = {
-            schemaVersion: REPORT_SCHEMA_VERSION,
-            tool: { name: 'tunebench', version: packageInfo.version },
+          report = newReport({
             command: 'gate',
-            argv: process.argv.slice(2),
             startedAt,
-            finishedAt: new Date().toISOString(),
             environment: machine,
             settings: { ...settings, confirm: effectiveConfirm, injectSlowdown: slowdown, baseline: baseline.name, baselineSavedAt: baseline.savedAt, baselineMachine: baseline.environment.fingerprint },
-            scenarios: scenarios.map((s) => ({ name: s.name, kind: s.kind, description: s.description, definition: s as unknown as Record<string, unknown> })),
-            results: [],
-            skipped: [],
+            scenarios,
             comparisons,
-            warnings: baseline.environment.fingerprint === machine.fingerprint ? [] : [`baseline "${baseline.name}" comes from another machine (${baseline.environment.fingerprint}); its timings may not carry over`],
-          };
+            warnings: [
+              ...(baseline.environment.fingerprint === machine.fingerprint ? [] : [`baseline "${baseline.name}" comes from another machine (${baseline.environment.fingerprint}); its timings may not carry over`]),
+              ...tooFewRounds(comparisons, settings.alpha),
+            ],
+          });
           report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), candidateName, { ...settings, confirm: effectiveConfirm }, comparisons, confirmations, checks);
         }
       } finally {

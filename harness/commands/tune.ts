@@ -1,18 +1,17 @@
 /** `tunebench tune SCENARIO`: which configuration of the index is fastest on this workload? */
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
 import { findFactory } from '../adapters/registry.js';
 import { aggregate } from '../aggregate.js';
-import { currentEnvironment } from '../environment.js';
-import { packageInfo } from '../package-info.js';
 import { progressBar } from '../progress.js';
 import { candidatesOf, checkGrid, parseKnobOptions } from '../tune/candidates.js';
 import type { RaceSettings } from '../tune/race.js';
 import { tune } from '../tune/tune.js';
-import { parseFraction } from './contest-options.js';
+import { checkAlpha, parseFraction, seedFrom } from './contest-options.js';
 import { positiveInteger, resolveScenarios } from './common.js';
-import { REPORT_SCHEMA_VERSION, type Report, type TuningEntry } from '../../reports/schema.js';
+import { type TuningEntry } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 
 const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
@@ -77,15 +76,13 @@ export function tuneCommand(yargs: Argv): Argv {
       if (!argv.grid && budget < candidates.length * firstLook) {
         throw new UsageError(`--budget ${budget} cannot give each of the ${candidates.length} candidates its first ${firstLook} rounds (${candidates.length * firstLook} candidate-rounds); raise --budget or lower --first-look`);
       }
-      if (!(argv.alpha > 0 && argv.alpha < 0.5)) throw new UsageError(`--alpha must be between 0 and 0.5, got ${argv.alpha}`);
-      if (argv.seed !== undefined && (!Number.isInteger(argv.seed) || argv.seed < 0 || argv.seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${argv.seed}`);
       const settings: RaceSettings = {
         firstLook,
         maxRounds,
         budget: argv.grid ? candidates.length * maxRounds : budget,
-        alpha: argv.alpha,
+        alpha: checkAlpha(argv.alpha),
         threshold: parseFraction(argv.threshold, '--threshold', 0.5),
-        seed: argv.seed ?? Math.floor(Math.random() * 0xffffffff),
+        seed: seedFrom(argv.seed),
         grid: argv.grid,
       };
       const progress = progressBar(settings.budget, `tune ${scenario.name}`);
@@ -95,22 +92,14 @@ export function tuneCommand(yargs: Argv): Argv {
       } finally {
         progress.stop();
       }
-      const report: Report = {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        tool: { name: 'tunebench', version: packageInfo.version },
+      const report = newReport({
         command: 'tune',
-        argv: process.argv.slice(2),
         startedAt,
-        finishedAt: new Date().toISOString(),
-        environment: currentEnvironment(),
         settings: { ...settings, quick: argv.quick },
-        scenarios: [{ name: scenario.name, kind: scenario.kind, description: scenario.description, definition: scenario as unknown as Record<string, unknown> }],
+        scenarios: [scenario],
         results: candidates.map((c) => aggregate(scenario, c.label, outcome.rounds.filter((r) => r.arm === c.label))),
-        skipped: [],
-        comparisons: [],
         tuning: outcome.tuning,
-        warnings: [],
-      };
+      });
       const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

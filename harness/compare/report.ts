@@ -1,9 +1,8 @@
 /** Turns contests (paired rounds of A and B) into a report: each arm's results plus the comparisons. */
 import { aggregate } from '../aggregate.js';
-import { currentEnvironment } from '../environment.js';
-import { packageInfo } from '../package-info.js';
+import { newReport } from '../new-report.js';
 import { type ContestResult, type ContestSettings, armLabelOf } from './contest.js';
-import { REPORT_SCHEMA_VERSION, type Report } from '../../reports/schema.js';
+import type { Report } from '../../reports/schema.js';
 
 export interface ContestReportOptions {
   command: string;
@@ -23,23 +22,17 @@ export function contestReport(contests: ContestResult[], options: ContestReportO
       }),
     ),
   );
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'tunebench', version: packageInfo.version },
+  return newReport({
     command: options.command,
-    argv: options.argv,
     startedAt: options.startedAt,
-    finishedAt: new Date().toISOString(),
-    environment: currentEnvironment(),
     settings: {
       ...options.settings,
       ...options.extraSettings,
       stops: Object.fromEntries(contests.map((c) => [c.scenario.name, { rounds: c.roundsRun, why: c.stopped }])),
     },
-    scenarios: contests.map((c) => ({ name: c.scenario.name, kind: c.scenario.kind, description: c.scenario.description, definition: c.scenario as unknown as Record<string, unknown> })),
+    scenarios: contests.map((c) => c.scenario),
     results,
-    skipped: [],
     comparisons: contests.flatMap((c) => c.comparisons),
     warnings: [...(options.warnings ?? []), ...contests.flatMap((c) => c.warnings)],
-  };
+  });
 }
