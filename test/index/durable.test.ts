@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -298,9 +298,18 @@ describe('damage and unusable directories', () => {
     chmodSync(dir, 0o555);
     // Root writes anywhere: check as an unprivileged user when the tests run as root.
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) chownSync(scratch, 65534, 65534);
-    const script = `import('${fileURLToPath(new URL('../../index/index.ts', import.meta.url))}').then(({ openPrimaryIndex }) => { try { openPrimaryIndex(${JSON.stringify(dir)}); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); } })`;
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    let module = fileURLToPath(new URL('../../index/index.ts', import.meta.url));
+    if (asRoot) {
+      chownSync(scratch, 65534, 65534);
+      // That user may not be able to reach the checkout (a clone under a 0700 temp folder): give
+      // it a copy of the built index (dist/, which npm test builds first; no package imports).
+      const copy = join(scratch, 'index-copy');
+      cpSync(fileURLToPath(new URL('../../dist/index', import.meta.url)), copy, { recursive: true });
+      writeFileSync(join(copy, 'package.json'), '{"type": "module"}\n');
+      module = join(copy, 'storage', 'durable-index.js');
+    }
+    const script = `import(${JSON.stringify(module)}).then(({ openPrimaryIndex }) => { try { openPrimaryIndex(${JSON.stringify(dir)}); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); } })`;
+    const result = spawnSync(process.execPath, [...(asRoot ? [] : ['--import', 'tsx']), '-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
     if (asRoot) chownSync(scratch, 0, 0);
     assert.match(result.stdout, /^IO .*: cannot write its lock file: permission denied/, result.stderr);
   });
