@@ -122,6 +122,7 @@ export function gateCommand(yargs: Argv): Argv {
       const startedAt = new Date().toISOString();
       if (argv.against === undefined && argv.baseline === undefined) throw new UsageError('name what to gate against: --against DIR (another build) or --baseline NAME (tunebench baseline save)');
       if (argv.candidate !== undefined && argv.baseline === undefined) throw new UsageError('--candidate goes with --baseline');
+      if (argv.candidate !== undefined && argv.injectSlowdown !== undefined) throw new UsageError('--inject-slowdown slows what is measured now; with --candidate nothing is');
       const confirm = Number(argv.confirm);
       if (!Number.isInteger(confirm) || confirm < 0 || confirm > 5) throw new UsageError(`--confirm must be an integer from 0 to 5, got ${String(argv.confirm)}`);
       const settings: GateSettings = { ...contestSettingsFrom(argv), confirm };
