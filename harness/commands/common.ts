@@ -35,9 +35,7 @@ export function resolveScenarios(args: ScenarioArgs, fallback: readonly string[]
     if (seen.has(s.name)) throw new UsageError(`scenario "${s.name}" is named twice`);
     seen.add(s.name);
   }
-  if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${args.seed}`);
-  }
+  checkSeed(args.seed);
   return chosen.map((s) => {
     const seeded = args.seed === undefined ? s : { ...s, seed: args.seed };
     return args.quick ? scaleForQuick(seeded) : seeded;
@@ -48,6 +46,11 @@ export function resolveScenarios(args: ScenarioArgs, fallback: readonly string[]
 export function resolveImpls(specs: string[] | undefined, settings: string[] | undefined): ImplSpec[] {
   const parsed = specs && specs.length > 0 ? specs.map(parseImplSpec) : allFactories().map((f) => ({ name: f.name, knobs: {} }));
   return applySettings(parsed, settings ?? []);
+}
+
+/** --seed, when given: an unsigned 32-bit integer. */
+export function checkSeed(seed: number | undefined): void {
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
 }
 
 export function positiveInteger(value: unknown, flag: string): number {

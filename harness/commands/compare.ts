@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { findFactory, parseImplSpec } from '../adapters/registry.js';
-import { buildRegistryPath, loadBuildRegistry } from '../builds.js';
+import { loadBuildRegistry } from '../builds.js';
 import { type ContestResult, type ContestSettings, type Pair, runContest } from '../compare/contest.js';
 import { contestReport } from '../compare/report.js';
 import { progressBar } from '../progress.js';
@@ -18,7 +18,6 @@ import type { Scenario } from '../../scenarios/schema.js';
 /** An arm from a spec, checked against the build it comes from. */
 export async function armFor(label: string, spec: string, build: string | undefined, slowdown = 0): Promise<Arm> {
   if (build === undefined) return { label, impl: parseImplSpec(spec), ...(slowdown ? { slowdown } : {}) };
-  buildRegistryPath(build);
   const registry = await loadBuildRegistry(build);
   const colon = spec.indexOf(':');
   const name = colon < 0 ? spec : spec.slice(0, colon);

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SETTINGS, type ContestSettings } from '../compare/contest.js';
 import { isSlowdown } from '../measure/slowdown.js';
-import { positiveInteger } from './common.js';
+import { checkSeed, positiveInteger } from './common.js';
 
 /** A fraction from "0.05" or "5%". */
 export function parseFraction(value: unknown, flag: string, max = 1): number {
@@ -21,7 +21,7 @@ export function parseSlowdown(value: unknown, flag = '--inject-slowdown'): numbe
 
 /** --seed: an unsigned 32-bit integer, else a random one (printed by the commands, so a run can be repeated). */
 export function seedFrom(seed: number | undefined): number {
-  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
+  checkSeed(seed);
   return seed ?? Math.floor(Math.random() * 0xffffffff);
 }
 

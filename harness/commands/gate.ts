@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
 import { parseImplSpec } from '../adapters/registry.js';
-import { buildRegistryPath, loadBuildRegistry } from '../builds.js';
+import { loadBuildRegistry } from '../builds.js';
 import { contestReport } from '../compare/report.js';
 import { currentEnvironment } from '../environment.js';
 import { type Baseline, loadBaseline, readBaselineFile, baselinePath } from '../gate/baselines.js';
@@ -24,7 +24,7 @@ export const GATE_IMPLS = ['primary', 'optimized'];
 
 const fixed = (x: number) => x.toFixed(3);
 
-export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: string[]): string {
+export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: string[], wideCis: number): string {
   const lines: string[] = [];
   for (const r of gate.regressed) lines.push(`REGRESSED ${r.scenario} ${r.pair} ${r.metric}: ratio ${fixed(r.ratio)} [${fixed(r.ci[0])}, ${fixed(r.ci[1])}], p = ${r.pValue.toPrecision(2)}`);
   for (const c of gate.confirmations.filter((x) => !x.confirmed)) {
@@ -33,10 +33,8 @@ export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: s
   for (const c of gate.checks) lines.push(`${c.passed ? 'check passed' : 'CHECK FAILED'}: ${c.name}: ${c.detail}`);
   lines.push('', ...comparisonLines(comparisons));
   // A gate prints what decides it; the many "CI wider than the threshold" notes go to report.json.
-  const wide = warnings.filter((w) => w.includes('wider than the'));
-  const other = warnings.filter((w) => !w.includes('wider than the'));
-  if (other.length > 0) lines.push('', ...other.map((w) => `warning: ${w}`));
-  if (wide.length > 0) lines.push('', `note: ${wide.length} of ${comparisons.length} metrics have a 95% CI wider than the ±${(gate.threshold * 100).toFixed(1)}% threshold, so a change that small could go unseen there (report.json lists them, with the rounds that would resolve each)`);
+  if (warnings.length > 0) lines.push('', ...warnings.map((w) => `warning: ${w}`));
+  if (wideCis > 0) lines.push('', `note: ${wideCis} of ${comparisons.length} metrics have a 95% CI wider than the ±${(gate.threshold * 100).toFixed(1)}% threshold, so a change that small could go unseen there (report.json lists them, with the rounds that would resolve each)`);
   const failedChecks = gate.checks.filter((c) => !c.passed).length;
   lines.push('', gate.exitCode === 0 ? `gate passed: ${comparisons.length} metrics within the ±${(gate.threshold * 100).toFixed(1)}% band or not significantly worse, ${gate.checks.length} checks passed` : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks`);
   return lines.join('\n');
@@ -130,9 +128,10 @@ export function gateCommand(yargs: Argv): Argv {
       const progress = lazyProgress('gate');
       const memoryEntries = argv.quick ? 200_000 : 1_000_000;
       let report: Report;
+      // What the terminal shows beside the verdict: warnings, and only the count of wide CIs.
+      let shown: { warnings: string[]; wideCis: number };
       try {
         if (argv.against !== undefined) {
-          buildRegistryPath(argv.against);
           const registry = await loadBuildRegistry(argv.against);
           const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
           for (const impl of impls) {
@@ -146,6 +145,7 @@ export function gateCommand(yargs: Argv): Argv {
           const result = await gateAgainst(scenarios, impls, resolve(argv.against), slowdown, settings, { onProgress: progress.update });
           const checks = [...result.checks, memoryReclamationCheck(memoryEntries)];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against) } });
+          shown = { warnings: result.contests.flatMap((c) => c.warnings), wideCis: result.contests.reduce((n, c) => n + c.wideCis.length, 0) };
           report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.confirmations, checks);
         } else {
           const machine = currentEnvironment();
@@ -197,6 +197,7 @@ export function gateCommand(yargs: Argv): Argv {
               ...tooFewRounds(comparisons, settings.alpha),
             ],
           });
+          shown = { warnings: report.warnings, wideCis: 0 };
           report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), candidateName, { ...settings, confirm: effectiveConfirm }, comparisons, confirmations, checks);
         }
       } finally {
@@ -205,7 +206,7 @@ export function gateCommand(yargs: Argv): Argv {
       const out = resolve(argv.out);
       await writeReport(report, out, [], gateMarkdown(report.gate!));
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${gateText(report.gate!, report.comparisons, report.warnings)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+      else process.stdout.write(`${gateText(report.gate!, report.comparisons, shown.warnings, shown.wideCis)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
       process.exitCode = report.gate!.exitCode;
     },
   );

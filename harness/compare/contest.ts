@@ -102,6 +102,8 @@ export interface ContestResult {
   /** Why it stopped where it did. */
   stopped: string;
   warnings: string[];
+  /** Metrics whose CI is wider than the threshold, one note each (kept apart: a gate counts them rather than printing them). */
+  wideCis: string[];
 }
 
 /** How reports name an arm: its label, spec and any injected slowdown. */
@@ -139,6 +141,7 @@ export async function runContest(scenario: Scenario, pairs: Pair[], settings: Co
   const looks = looksOf(settings);
   const alpha = settings.alpha / looks.length;
   const warnings: string[] = [];
+  const wideCis: string[] = [];
   if (smallestPValue(settings.maxRounds) >= alpha) {
     warnings.push(`too few rounds: with at most ${settings.maxRounds} rounds the sign-flip test cannot reach p < ${alpha.toPrecision(2)} (alpha ${settings.alpha} over ${looks.length} looks), so nothing can be called regressed or improved; use more rounds`);
   }
@@ -171,7 +174,7 @@ export async function runContest(scenario: Scenario, pairs: Pair[], settings: Co
     const halfWidth = (Math.log(x.j.ci[1]) - Math.log(x.j.ci[0])) / 2;
     if (halfWidth > settings.threshold) {
       const needed = Math.ceil(roundsRun * (halfWidth / settings.threshold) ** 2);
-      warnings.push(`${scenario.name} ${x.pair.name} ${x.a.metric}: its 95% CI spans ±${(halfWidth * 100).toFixed(1)}%, wider than the ${(settings.threshold * 100).toFixed(1)}% threshold, so a change of that size could go unseen; about ${needed} rounds would resolve it`);
+      wideCis.push(`${scenario.name} ${x.pair.name} ${x.a.metric}: its 95% CI spans ±${(halfWidth * 100).toFixed(1)}%, wider than the ${(settings.threshold * 100).toFixed(1)}% threshold, so a change of that size could go unseen; about ${needed} rounds would resolve it`);
     }
   }
   const comparisons: Comparison[] = judged.map((x) => ({
@@ -190,5 +193,5 @@ export async function runContest(scenario: Scenario, pairs: Pair[], settings: Co
     verdict: x.j.verdict,
     reason: x.j.reason,
   }));
-  return { scenario, pairs, rounds, comparisons, roundsRun, stopped, warnings };
+  return { scenario, pairs, rounds, comparisons, roundsRun, stopped, warnings, wideCis };
 }

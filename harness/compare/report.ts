@@ -33,6 +33,6 @@ export function contestReport(contests: ContestResult[], options: ContestReportO
     scenarios: contests.map((c) => c.scenario),
     results,
     comparisons: contests.flatMap((c) => c.comparisons),
-    warnings: [...(options.warnings ?? []), ...contests.flatMap((c) => c.warnings)],
+    warnings: [...(options.warnings ?? []), ...contests.flatMap((c) => [...c.warnings, ...c.wideCis])],
   });
 }
