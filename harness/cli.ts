@@ -3,7 +3,7 @@
  * The tunebench command line. Every command lives in harness/commands/; this file wires them
  * into yargs and turns user mistakes into one line and exit code 2.
  */
-import yargs from 'yargs';
+import yargs, { type MiddlewareFunction } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { packageInfo } from './package-info.js';
 import { UsageError, describeFailure } from './errors.js';
@@ -16,6 +16,15 @@ import { tuneCommand } from './commands/tune.js';
 import { baselineCommand } from './commands/baseline.js';
 import { gateCommand } from './commands/gate.js';
 import { claimsCommand } from './commands/claims.js';
+import { checkFlagValues } from './commands/flags.js';
+
+/**
+ * yargs calls a middleware with the parsed arguments and itself, whose getOptions() then holds the
+ * running command's options (the second argument is missing from @types/yargs).
+ */
+function flagCheck(argv: Record<string, unknown>, y: { getOptions(): Parameters<typeof checkFlagValues>[1] }): void {
+  checkFlagValues(argv, y.getOptions(), hideBin(process.argv));
+}
 
 let cli = yargs(hideBin(process.argv))
   .scriptName('tunebench')
@@ -27,6 +36,7 @@ let cli = yargs(hideBin(process.argv))
     const named = argv._[0];
     throw new UsageError(named === undefined ? 'name a command (see tunebench --help)' : `unknown command "${String(named)}" (see tunebench --help)`);
   })
+  .middleware(flagCheck as unknown as MiddlewareFunction)
   .strict()
   .strictCommands()
   .fail((message, error) => {

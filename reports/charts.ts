@@ -9,6 +9,7 @@ import { VERDICT_COLOURS, comparisonChart, detectionChart, pairedChart } from '.
 import type { Report, ResultEntry } from './schema.js';
 import { tuningCharts } from './tuning-charts.js';
 import { claimsChart } from './claims-chart.js';
+import { chartFileName } from './file-names.js';
 
 export type { ChartSpec };
 
@@ -64,7 +65,7 @@ function latencyChart(report: Report, scenario: string, colours: Map<string, str
   });
   const options = baseOptions(`Latency percentiles: ${scenario}`, `per operation, median of ${roundsNote(results)}; log scale`, 'percentile', 'latency (µs, log scale)');
   return {
-    file: `latency-${scenario}.png`,
+    file: chartFileName('latency', scenario),
     title: `Latency: ${scenario}`,
     caption: 'Shorter is better. Each step right is a rarer, slower operation; a bar far taller at p99.9 than at p50 means tail stalls (GC, splits, fsync).',
     config: { type: 'bar', data: { labels, datasets }, options: { ...options, scales: { ...options.scales, y: { ...options.scales.y, type: 'logarithmic' } } } },
@@ -90,7 +91,7 @@ function growthChart(report: Report, scenario: string, colours: Map<string, stri
   const sizes = [...new Set(datasets.flatMap((d) => d.data.map((p) => p.x)))].sort((a, b) => a - b);
   const options = baseOptions(`Cost per operation against size: ${scenario}`, `median of ${roundsNote(results)}; x on a log scale, so cost growing like log n is a straight line`, 'records (n, log scale)', 'nanoseconds per operation');
   return {
-    file: `growth-${scenario}.png`,
+    file: chartFileName('growth', scenario),
     title: `Growth: ${scenario}`,
     caption: 'Flatter is better. A line that bends upward on this log-x axis grows faster than log n.',
     config: {
@@ -133,7 +134,7 @@ function bulkChart(report: Report, scenario: string, colours: Map<string, string
   const options = baseOptions(`Bulk against one-by-one: ${scenario}`, `speedup = time one by one / time in bulk, median of ${roundsNote(results)}; whiskers: 95% CI; dashed line: 1x, bulk no faster`, 'operation @ records', 'speedup (x, log scale)');
   const bounds = logBounds(datasets.flatMap((d) => d.data), datasets.flatMap((d) => d.whiskers), 0.5);
   return {
-    file: `bulk-${scenario}.png`,
+    file: chartFileName('bulk', scenario),
     title: `Bulk speedup: ${scenario}`,
     caption: 'Taller is better; the dashed line is 1x (bulk no faster than one by one).',
     config: {
@@ -151,10 +152,6 @@ function bulkChart(report: Report, scenario: string, colours: Map<string, string
 }
 
 /** A file name from free text: lowercase letters, digits and dashes. */
-export function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-}
-
 /** Most paired-round charts a report gets before it keeps only changed metrics and throughput. */
 const MAX_PAIRED_CHARTS = 24;
 
@@ -166,7 +163,7 @@ function comparisonCharts(report: Report): ChartSpec[] {
   // Against a saved baseline no round of one side shares a process with a round of the other: no pairs to draw.
   if (report.gate?.mode === 'baseline') return overview ? [overview] : [];
   const shown = comparisons.length <= MAX_PAIRED_CHARTS ? comparisons : comparisons.filter((c) => c.verdict !== 'unchanged' || c.metric === 'throughput');
-  const paired = shown.map((c) => pairedChart(c, `paired-${slug(`${c.scenario}-${c.pair === 'A vs B' ? '' : c.pair}-${c.metric}`)}.png`));
+  const paired = shown.map((c) => pairedChart(c, chartFileName('paired', c.scenario, c.pair === 'A vs B' ? '' : c.pair, c.metric)));
   return [overview, ...paired].filter((c): c is ChartSpec => c !== null);
 }
 

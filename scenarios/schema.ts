@@ -3,7 +3,7 @@
  * TypeScript objects (`defineScenario`) or JSON files (`loadScenarioFile`); a bad one gets one line
  * per problem naming the field path and what was expected.
  */
-import { readFileSync } from 'node:fs';
+import { InputFileError, readInputFile } from './read-file.js';
 import { z } from 'zod';
 
 import { DEFAULT_OPERATIONS, OPERATION_KINDS, type OperationKind } from './kinds.js';
@@ -43,10 +43,36 @@ export const DistributionSchema = z.preprocess(
 
 const count = (max: number) => z.number().int().min(1).max(max);
 
+/**
+ * The largest value of every scenario field, in one place (README's scenario table lists them).
+ * They bound what can be asked of a measuring process; whether a scenario fits this machine's
+ * memory is checked before measuring (harness/commands/preflight.ts).
+ */
+export const SCENARIO_LIMITS = {
+  nameLength: 64,
+  descriptionLength: 2000,
+  records: 20_000_000,
+  operations: 100_000_000,
+  /** The runner stops a job after 20 minutes (TUNEBENCH_JOB_TIMEOUT_MS); half of that measures. */
+  durationMs: 10 * 60 * 1000,
+  batchSize: 100_000,
+  scanLength: 100_000,
+  clients: 4096,
+  sizes: 20,
+  knobs: 20,
+  knobValues: 100,
+} as const;
+
+/** Operations that need records to exist: a data set of 0 records cannot run them. */
+const NEEDS_RECORDS = ['read', 'update', 'delete', 'scan', 'readModifyWrite', 'bulkDelete', 'bulkGet'] as const;
+
 export const ScenarioSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter or digit'),
-    description: z.string().default(''),
+    name: z
+      .string()
+      .max(SCENARIO_LIMITS.nameLength)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes, starting with a letter or digit'),
+    description: z.string().max(SCENARIO_LIMITS.descriptionLength).default(''),
     /**
      * workload: load the data set, then run the operation mix.
      * growth: run the mix at each of `sizes`, for the cost per operation against n.
@@ -56,7 +82,7 @@ export const ScenarioSchema = z
     seed: z.number().int().min(0).max(0xffffffff).default(1),
     dataset: z
       .object({
-        records: z.number().int().min(0).max(50_000_000),
+        records: z.number().int().min(0).max(SCENARIO_LIMITS.records),
         pathBytes: z
           .object({ min: z.number().int().min(1).max(4096), max: z.number().int().min(1).max(4096) })
           .strict()
@@ -66,18 +92,25 @@ export const ScenarioSchema = z
       .strict(),
     durability: z.enum(['none', 'group', 'sync']).default('none'),
     mix: MixSchema,
-    batchSize: count(1_000_000).default(100),
-    scanLength: count(1_000_000).default(100),
+    batchSize: count(SCENARIO_LIMITS.batchSize).default(100),
+    scanLength: count(SCENARIO_LIMITS.scanLength).default(100),
     distribution: DistributionSchema.default({ type: 'uniform' }),
-    clients: count(4096).default(1),
-    operations: count(1_000_000_000).optional(),
-    durationMs: count(24 * 3600 * 1000).optional(),
-    knobs: z.record(z.string(), z.array(z.union([z.number(), z.boolean()])).min(1)).default({}),
+    clients: count(SCENARIO_LIMITS.clients).default(1),
+    operations: count(SCENARIO_LIMITS.operations).optional(),
+    durationMs: count(SCENARIO_LIMITS.durationMs).optional(),
+    knobs: z
+      .record(z.string(), z.array(z.union([z.number(), z.boolean()])).min(1).max(SCENARIO_LIMITS.knobValues))
+      .refine((k) => Object.keys(k).length <= SCENARIO_LIMITS.knobs, { message: `at most ${SCENARIO_LIMITS.knobs} knobs` })
+      .default({}),
     sla: z.object({ p99Ms: z.number().positive().optional(), minOpsPerSec: z.number().positive().optional() }).strict().optional(),
-    sizes: z.array(count(50_000_000)).min(1).optional(),
+    sizes: z.array(count(SCENARIO_LIMITS.records)).min(1).max(SCENARIO_LIMITS.sizes).optional(),
     /** Smaller settings used by --quick; anything not given is scaled down from the full settings. */
     quick: z
-      .object({ records: z.number().int().min(0).optional(), operations: count(1_000_000_000).optional(), sizes: z.array(count(50_000_000)).min(1).optional() })
+      .object({
+        records: z.number().int().min(0).max(SCENARIO_LIMITS.records).optional(),
+        operations: count(SCENARIO_LIMITS.operations).optional(),
+        sizes: z.array(count(SCENARIO_LIMITS.records)).min(1).max(SCENARIO_LIMITS.sizes).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -88,6 +121,16 @@ export const ScenarioSchema = z
     }
     if (scenario.kind !== 'workload' && scenario.sizes === undefined) {
       ctx.addIssue({ code: 'custom', path: ['sizes'], message: `a ${scenario.kind} scenario needs sizes` });
+    }
+    if (scenario.kind === 'workload') {
+      const needs = NEEDS_RECORDS.filter((kind) => scenario.mix[kind] > 0);
+      const empty = (records: number | undefined, path: (string | number)[]) => {
+        if (records === 0 && needs.length > 0) {
+          ctx.addIssue({ code: 'custom', path, message: `0 records leaves nothing for the mix's ${needs.join(', ')} to find; load at least 1 record, or use only insert and bulkInsert` });
+        }
+      };
+      empty(scenario.dataset.records, ['dataset', 'records']);
+      empty(scenario.quick?.records, ['quick', 'records']);
     }
   });
 
@@ -129,14 +172,17 @@ export function defineScenario(input: ScenarioInput): Scenario {
   return parseScenario(input, `scenario ${JSON.stringify(input.name ?? '(unnamed)')}`);
 }
 
+/** A scenario file larger than this is not one (and /dev/zero would never end). */
+export const MAX_SCENARIO_FILE_BYTES = 1 << 20;
+
 /** Reads and validates a scenario JSON file. */
 export function loadScenarioFile(path: string): Scenario {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path, MAX_SCENARIO_FILE_BYTES);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ScenarioError(`${path}: ${reason}`, [`${path}: ${reason}`]);
+    if (!(error instanceof InputFileError)) throw error;
+    throw new ScenarioError(error.message, [error.message]);
   }
   let json: unknown;
   try {

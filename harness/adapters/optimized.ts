@@ -84,6 +84,8 @@ export const optimizedFactory: ImplementationFactory = {
   description: 'the OptimizedIndex over this project\'s index: grouped writes, reader workers, auto-compaction, optional self-tuning',
   knobs,
   durability: ['none', 'group', 'sync'],
+  // the primary index's 92 bytes per entry at 50-byte paths (`run --quick`); shared wasm memory.
+  memoryPerEntry: { bytes: 36, perPathByte: 1.15, jsHeap: false },
   open: (k: KnobValues, context: OpenContext) => {
     const inner = context.durability === 'none' ? createMemoryIndex() : openPrimaryIndex(context.directory, { durability: context.durability });
     const index = createOptimizedIndex(inner, {

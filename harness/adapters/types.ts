@@ -48,11 +48,24 @@ export interface OpenContext {
   directory: string;
 }
 
+/**
+ * Memory an implementation holds per entry, so that a run that cannot fit is refused before it
+ * starts: `bytes` plus `perPathByte` times the mean path length; `jsHeap` when it lives in the
+ * JavaScript heap (whose limit is lower than the machine's memory).
+ */
+export interface MemoryPerEntry {
+  bytes: number;
+  perPathByte: number;
+  jsHeap: boolean;
+}
+
 export interface ImplementationFactory {
   readonly name: string;
   readonly description: string;
   readonly knobs: Readonly<Record<string, KnobSpec>>;
   /** Durability modes it supports; a scenario asking for another one is skipped for it. */
   readonly durability: readonly Durability[];
+  /** Estimated memory per entry (default: a conservative 250 bytes + 2 per path byte, in the JS heap). */
+  readonly memoryPerEntry?: MemoryPerEntry;
   open(knobs: KnobValues, context: OpenContext): MaybePromise<Implementation>;
 }

@@ -5,7 +5,10 @@ import { currentEnvironment } from '../environment.js';
 import { type Baseline, BASELINE_FORMAT, BASELINE_VERSION, checkBaselineName, listBaselines, saveBaseline } from '../gate/baselines.js';
 import { freshRounds } from '../gate/gate.js';
 import { lazyProgress } from '../progress.js';
-import { positiveInteger, resolveScenarios } from './common.js';
+import { checkDistinct, resolveScenarios } from './common.js';
+import { integerFlag } from './flags.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
+import { baselinesRoot } from '../gate/baselines.js';
 import { GATE_SUITE, GATE_IMPLS } from './gate.js';
 
 export function baselineCommand(yargs: Argv): Argv {
@@ -27,7 +30,13 @@ export function baselineCommand(yargs: Argv): Argv {
           const name = checkBaselineName(argv.name);
           const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
           const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
-          const rounds = positiveInteger(argv.rounds, '--rounds');
+          checkDistinct(impls);
+          const rounds = integerFlag(argv.rounds, '--rounds');
+          // Every scenario of a baseline must be measured on every implementation, or a gate later
+          // would find nothing to compare and pass on "0 metrics".
+          for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
+          checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), argv.quick);
+          prepareOutput(`${baselinesRoot()}/${currentEnvironment().fingerprint}`, 'the baselines folder');
           const progress = lazyProgress('baseline');
           let measured;
           try {

@@ -1,5 +1,4 @@
 /** `tunebench calibrate [SCENARIO...]`: how noisy is this machine, and what can a comparison see? */
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
@@ -8,7 +7,9 @@ import { type Calibration, calibrate } from '../compare/calibrate.js';
 import type { ContestSettings } from '../compare/contest.js';
 import { progressBar } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
-import { positiveInteger, resolveScenarios } from './common.js';
+import { resolveScenarios } from './common.js';
+import { MAX_EFFECTS, integerFlag } from './flags.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { writeReport } from '../../reports/write-report.js';
 
 const pct = (x: number | null, digits = 1) => (x === null ? '-' : `${(x * 100).toFixed(digits)}%`);
@@ -51,10 +52,15 @@ export function calibrateCommand(yargs: Argv): Argv {
       const startedAt = new Date().toISOString();
       const settings = contestSettingsFrom(argv);
       const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, ['ycsb-a']);
-      const trials = positiveInteger(argv.trials, '--trials');
-      const effects = [0, ...String(argv.effects).split(',').filter((t) => t.trim() !== '').map((t) => parseSlowdown(t, '--effects'))];
+      const trials = integerFlag(argv.trials, '--trials');
+      const listed = String(argv.effects).split(',').filter((t) => t.trim() !== '');
+      if (listed.length > MAX_EFFECTS) throw new UsageError(`--effects lists ${listed.length} effects; at most ${MAX_EFFECTS}`);
+      const effects = [0, ...listed.map((t) => parseSlowdown(t, '--effects'))];
       if (new Set(effects).size !== effects.length) throw new UsageError('--effects lists an effect twice (A/A, 0, is always included)');
       const impl = parseImplSpec(argv.impl);
+      for (const scenario of scenarios) checkDurability(scenario, impl.name);
+      checkJobs(scenarios.map((scenario) => ({ scenario, arms: [plannedArm(impl), plannedArm(impl)] })), argv.quick);
+      const out = prepareOutput(argv.out);
       const total = trials * effects.length * scenarios.length;
       const progress = progressBar(total, 'calibrate');
       let calibration: Calibration;
@@ -71,7 +77,6 @@ export function calibrateCommand(yargs: Argv): Argv {
         calibration,
         warnings: trials < 100 ? [`${trials} trials per effect: a false-alarm rate of 1% needs at least 100 A/A trials to be told from 0`] : [],
       });
-      const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${calibrationText(calibration, settings)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);

@@ -1,10 +1,10 @@
 /** `tunebench claims`: every measurable claim of the feature list, claimed against measured. */
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { newReport } from '../new-report.js';
 import { measureClaims } from '../claims/claims.js';
 import { lazyProgress } from '../progress.js';
-import { positiveInteger } from './common.js';
+import { integerFlag } from './flags.js';
+import { checkJobs, prepareOutput } from './preflight.js';
 import { type ClaimEntry } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 
@@ -40,7 +40,9 @@ export function claimsCommand(yargs: Argv): Argv {
         .example('$0 claims --strict', 'fail when any claim fails'),
     async (argv) => {
       const startedAt = new Date().toISOString();
-      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : positiveInteger(argv.rounds, '--rounds');
+      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : integerFlag(argv.rounds, '--rounds');
+      checkJobs([], argv.quick);
+      const out = prepareOutput(argv.out);
       const progress = lazyProgress('claims');
       let claims: ClaimEntry[];
       try {
@@ -49,7 +51,6 @@ export function claimsCommand(yargs: Argv): Argv {
         progress.stop();
       }
       const report = newReport({ command: 'claims', startedAt, settings: { quick: argv.quick, rounds, strict: argv.strict }, claims });
-      const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${claimsText(claims)}\n\nreport: ${out}/report.json\n`);

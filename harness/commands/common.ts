@@ -1,6 +1,6 @@
 /** Pieces shared by the commands: picking scenarios and implementations from the command line. */
 import { UsageError } from '../errors.js';
-import { allFactories, applySettings, type ImplSpec, parseImplSpec } from '../adapters/registry.js';
+import { allFactories, applySettings, formatImplSpec, type ImplSpec, parseImplSpec } from '../adapters/registry.js';
 import { BUILTIN_SCENARIOS, DEFAULT_SUITE, findBuiltin } from '../../scenarios/builtin.js';
 import { type Scenario, ScenarioError, loadScenarioFile } from '../../scenarios/schema.js';
 import { scaleForQuick } from '../runner/plan.js';
@@ -42,19 +42,25 @@ export function resolveScenarios(args: ScenarioArgs, fallback: readonly string[]
   });
 }
 
-/** Implementations from --impl (default: all registered), with --set applied. */
+/** Implementations from --impl (default: all registered), with --set applied; each at most once. */
 export function resolveImpls(specs: string[] | undefined, settings: string[] | undefined): ImplSpec[] {
   const parsed = specs && specs.length > 0 ? specs.map(parseImplSpec) : allFactories().map((f) => ({ name: f.name, knobs: {} }));
-  return applySettings(parsed, settings ?? []);
+  const impls = applySettings(parsed, settings ?? []);
+  checkDistinct(impls);
+  return impls;
+}
+
+/** Two equal specs would share one result under one name: refused. */
+export function checkDistinct(impls: readonly ImplSpec[]): void {
+  const seen = new Set<string>();
+  for (const impl of impls) {
+    const spec = formatImplSpec(impl);
+    if (seen.has(spec)) throw new UsageError(`implementation ${spec} is named twice`);
+    seen.add(spec);
+  }
 }
 
 /** --seed, when given: an unsigned 32-bit integer. */
 export function checkSeed(seed: number | undefined): void {
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${seed}`);
-}
-
-export function positiveInteger(value: unknown, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${String(value)}`);
-  return n;
 }

@@ -8,6 +8,7 @@ import { type ContestResult, type ContestSettings, type Pair, runContest } from 
 import { contestReport } from '../compare/report.js';
 import { progressBar } from '../progress.js';
 import type { Arm } from '../runner/types.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { resolveScenarios } from './common.js';
 import { formatNs } from '../../reports/markdown.js';
@@ -103,13 +104,12 @@ export function compareCommand(yargs: Argv): Argv {
       const a = await armFor('A', argv.a, argv.aBuild);
       const b = await armFor('B', argv.b, argv.bBuild, slowdown);
       for (const scenario of scenarios) {
-        for (const arm of [a, b]) {
-          if (!arm.build && !findFactory(arm.impl.name).durability.includes(scenario.durability)) throw new UsageError(`${arm.impl.name} cannot run ${scenario.name}: it has no ${scenario.durability} durability`);
-        }
+        for (const arm of [a, b]) if (!arm.build) checkDurability(scenario, arm.impl.name);
       }
+      checkJobs(scenarios.map((scenario) => ({ scenario, arms: [plannedArm(a.impl), plannedArm(b.impl)] })), argv.quick);
+      const out = prepareOutput(argv.out);
       const contests = await runContests(scenarios, () => [{ name: 'A vs B', a, b }], settings, 'compare');
       const report = contestReport(contests, { command: 'compare', argv: process.argv.slice(2), startedAt, settings, extraSettings: { injectSlowdown: slowdown } });
-      const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${textOf(report, contests)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);

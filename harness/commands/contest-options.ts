@@ -3,7 +3,8 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SETTINGS, type ContestSettings } from '../compare/contest.js';
 import { isSlowdown } from '../measure/slowdown.js';
-import { checkSeed, positiveInteger } from './common.js';
+import { checkSeed } from './common.js';
+import { integerFlag } from './flags.js';
 
 /** A fraction from "0.05" or "5%". */
 export function parseFraction(value: unknown, flag: string, max = 1): number {
@@ -42,9 +43,9 @@ export function withContestOptions<T>(y: Argv<T>, defaults: { maxRounds: number;
 }
 
 export function contestSettingsFrom(argv: { rounds: number; minRounds: number; step: number; threshold: string; alpha: number; seed?: number; quick: boolean }): ContestSettings {
-  const maxRounds = positiveInteger(argv.rounds, '--rounds');
-  const minRounds = positiveInteger(argv.minRounds, '--min-rounds');
-  const step = positiveInteger(argv.step, '--step');
+  const maxRounds = integerFlag(argv.rounds, '--rounds');
+  const minRounds = integerFlag(argv.minRounds, '--min-rounds');
+  const step = integerFlag(argv.step, '--step');
   if (minRounds > maxRounds) throw new UsageError(`--min-rounds (${minRounds}) must not exceed --rounds (${maxRounds})`);
   const alpha = checkAlpha(argv.alpha);
   const threshold = parseFraction(argv.threshold, '--threshold', 0.5);

@@ -7,12 +7,14 @@ import { parseImplSpec } from '../adapters/registry.js';
 import { loadBuildRegistry } from '../builds.js';
 import { contestReport } from '../compare/report.js';
 import { currentEnvironment } from '../environment.js';
-import { type Baseline, loadBaseline, readBaselineFile, baselinePath } from '../gate/baselines.js';
+import { type Baseline, baselinePath, checkBaselineUsable, loadBaseline, readBaselineFile } from '../gate/baselines.js';
 import { type CheckResult, complexityCheck, memoryReclamationCheck } from '../gate/checks.js';
-import { type Confirmation, type GateSettings, compareUnpaired, confirmAgainstBaseline, freshRounds, gateAgainst, gateVerdict, sidesOf } from '../gate/gate.js';
+import { type Confirmation, type GateSettings, compareUnpaired, confirmAgainstBaseline, freshRounds, gateAgainst, gateVerdict, runnable, sidesOf } from '../gate/gate.js';
 import { lazyProgress } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
-import { resolveScenarios } from './common.js';
+import { checkDistinct, resolveScenarios } from './common.js';
+import { integerFlag } from './flags.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { comparisonLines } from './compare.js';
 import { type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
@@ -121,19 +123,20 @@ export function gateCommand(yargs: Argv): Argv {
       if (argv.against === undefined && argv.baseline === undefined) throw new UsageError('name what to gate against: --against DIR (another build) or --baseline NAME (tunebench baseline save)');
       if (argv.candidate !== undefined && argv.baseline === undefined) throw new UsageError('--candidate goes with --baseline');
       if (argv.candidate !== undefined && argv.injectSlowdown !== undefined) throw new UsageError('--inject-slowdown slows what is measured now; with --candidate nothing is');
-      const confirm = Number(argv.confirm);
-      if (!Number.isInteger(confirm) || confirm < 0 || confirm > 5) throw new UsageError(`--confirm must be an integer from 0 to 5, got ${String(argv.confirm)}`);
+      const confirm = integerFlag(argv.confirm, '--confirm');
       const settings: GateSettings = { ...contestSettingsFrom(argv), confirm };
       const slowdown = argv.injectSlowdown === undefined ? 0 : parseSlowdown(argv.injectSlowdown);
       const progress = lazyProgress('gate');
       const memoryEntries = argv.quick ? 200_000 : 1_000_000;
       let report: Report;
+      let out: string;
       // What the terminal shows beside the verdict: warnings, and only the count of wide CIs.
       let shown: { warnings: string[]; wideCis: number };
       try {
         if (argv.against !== undefined) {
-          const registry = await loadBuildRegistry(argv.against);
           const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
+          checkDistinct(impls);
+          const registry = await loadBuildRegistry(argv.against);
           for (const impl of impls) {
             try {
               registry.findFactory(impl.name);
@@ -142,6 +145,14 @@ export function gateCommand(yargs: Argv): Argv {
             }
           }
           const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
+          const named = (argv.scenarios?.length ?? 0) > 0 && (argv.impl?.length ?? 0) > 0;
+          for (const scenario of scenarios) {
+            const able = runnable(scenario, impls);
+            if (named || able.length === 0) for (const impl of impls) checkDurability(scenario, impl.name);
+            // Every implementation of a scenario is a base/this pair, all in one process.
+            checkJobs([{ scenario, arms: able.flatMap((impl) => [plannedArm(impl), plannedArm(impl)]) }], argv.quick);
+          }
+          out = prepareOutput(argv.out);
           const result = await gateAgainst(scenarios, impls, resolve(argv.against), slowdown, settings, { onProgress: progress.update });
           const checks = [...result.checks, memoryReclamationCheck(memoryEntries)];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against) } });
@@ -150,9 +161,17 @@ export function gateCommand(yargs: Argv): Argv {
         } else {
           const machine = currentEnvironment();
           const baseline = loadBaseline(argv.baseline!, machine, { allowOtherMachine: argv.allowOtherMachine });
+          checkBaselineUsable(baseline, machine, argv.allowOtherMachine);
           if (argv.quick && !baseline.quick) throw new UsageError(`baseline "${baseline.name}" was saved without --quick; gate must measure the sizes it measured: drop --quick or save a quick baseline`);
           const scenarios = scenariosFrom(baseline, argv.scenarios);
           const impls = baseline.implementations.map(parseImplSpec);
+          checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), baseline.quick);
+          const candidate = argv.candidate === undefined ? null : argv.candidate.endsWith('.json') ? readBaselineFile(argv.candidate) : readBaselineFile(baselinePath(argv.candidate, machine.fingerprint));
+          if (candidate) {
+            checkBaselineUsable(candidate, machine, argv.allowOtherMachine);
+            for (const s of scenarios) if (!candidate.rounds.some((r) => r.scenario === s.name)) throw new UsageError(`candidate "${candidate.name}" has no rounds of scenario "${s.name}"`);
+          }
+          out = prepareOutput(argv.out);
           const rounds = Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1);
           const before = sidesOf(baseline.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
           const labels = { a: `baseline ${baseline.name}`, b: 'now' };
@@ -160,9 +179,7 @@ export function gateCommand(yargs: Argv): Argv {
           let confirmations: Confirmation[] = [];
           let effectiveConfirm = confirm;
           let candidateName = `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`;
-          if (argv.candidate !== undefined) {
-            const candidate = argv.candidate.endsWith('.json') ? readBaselineFile(argv.candidate) : readBaselineFile(baselinePath(argv.candidate, machine.fingerprint));
-            for (const s of scenarios) if (!candidate.rounds.some((r) => r.scenario === s.name)) throw new UsageError(`candidate "${candidate.name}" has no rounds of scenario "${s.name}"`);
+          if (candidate) {
             after = sidesOf(candidate.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
             effectiveConfirm = 0;
             candidateName = `saved baseline "${candidate.name}" (nothing re-measured)`;
@@ -203,7 +220,6 @@ export function gateCommand(yargs: Argv): Argv {
       } finally {
         progress.stop();
       }
-      const out = resolve(argv.out);
       await writeReport(report, out, [], gateMarkdown(report.gate!));
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${gateText(report.gate!, report.comparisons, shown.warnings, shown.wideCis)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);

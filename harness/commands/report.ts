@@ -1,5 +1,9 @@
 /** `tunebench report DIR/report.json [--out DIR2]`: re-render charts and summary from a saved report. */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../../scenarios/read-file.js';
+import { prepareOutput } from './preflight.js';
+
+/** A report holds raw samples: tens of megabytes for a long run, never this. */
+const MAX_REPORT_BYTES = 512 * 2 ** 20;
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
@@ -10,9 +14,9 @@ import { writeReport } from '../../reports/write-report.js';
 export function readReport(path: string): Report {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path, MAX_REPORT_BYTES);
   } catch (error) {
-    throw new UsageError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError((error as Error).message);
   }
   let json: unknown;
   try {
@@ -38,8 +42,8 @@ export function reportCommand(yargs: Argv): Argv {
         .option('out', { type: 'string', describe: 'directory to write to (default: the report file\'s directory)' })
         .example('$0 report tunebench-report/report.json --out /tmp/charts', ''),
     async (argv) => {
+      const out = prepareOutput(argv.out ?? dirname(resolve(argv.file)));
       const report = readReport(argv.file);
-      const out = resolve(argv.out ?? dirname(argv.file));
       const written = await writeReport(report, out);
       process.stdout.write(`wrote ${written.files.join(', ')} to ${out}\n`);
     },

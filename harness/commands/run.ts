@@ -1,7 +1,9 @@
 /** `tunebench run [SCENARIO...]`: measure scenarios on implementations and write a report. */
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { positiveInteger, resolveImpls, resolveScenarios } from './common.js';
+import { resolveImpls, resolveScenarios } from './common.js';
+import { integerFlag } from './flags.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
+import { findFactory } from '../adapters/registry.js';
 import { formatNs } from '../../reports/markdown.js';
 import type { Report } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
@@ -48,7 +50,15 @@ export function runCommand(yargs: Argv): Argv {
     async (argv) => {
       const scenarios = resolveScenarios({ scenarios: argv.scenarios, scenarioFile: argv.scenarioFile, quick: argv.quick, seed: argv.seed });
       const impls = resolveImpls(argv.impl, argv.set);
-      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : positiveInteger(argv.rounds, '--rounds');
+      const rounds = argv.rounds === undefined ? (argv.quick ? 3 : 5) : integerFlag(argv.rounds, '--rounds');
+      // A pair the user named on both sides must run; one from a default list is skipped (and said).
+      const named = (argv.scenarios?.length ?? 0) + (argv.scenarioFile?.length ?? 0) > 0 && (argv.impl?.length ?? 0) > 0;
+      for (const scenario of scenarios) {
+        const able = impls.filter((impl) => findFactory(impl.name).durability.includes(scenario.durability));
+        if (named || able.length === 0) for (const impl of impls) checkDurability(scenario, impl.name);
+        checkJobs(able.map((impl) => ({ scenario, arms: [plannedArm(impl)] })), argv.quick);
+      }
+      const out = prepareOutput(argv.out);
       const report = await runSuite({
         command: 'run',
         argv: process.argv.slice(2),
@@ -59,7 +69,6 @@ export function runCommand(yargs: Argv): Argv {
         settings: { quick: argv.quick, seed: argv.seed ?? null },
         progressTitle: 'run',
       });
-      const out = resolve(argv.out);
       const written = await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${textSummary(report)}\n\nreport: ${out}/report.json (${written.files.length - 2} charts, summary.md)\n`);

@@ -1,16 +1,16 @@
 /** `tunebench tune SCENARIO`: which configuration of the index is fastest on this workload? */
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
-import { findFactory } from '../adapters/registry.js';
 import { aggregate } from '../aggregate.js';
 import { progressBar } from '../progress.js';
 import { candidatesOf, checkGrid, parseKnobOptions } from '../tune/candidates.js';
 import type { RaceSettings } from '../tune/race.js';
 import { tune } from '../tune/tune.js';
 import { checkAlpha, parseFraction, seedFrom } from './contest-options.js';
-import { positiveInteger, resolveScenarios } from './common.js';
+import { resolveScenarios } from './common.js';
+import { integerFlag } from './flags.js';
+import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { type TuningEntry } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 
@@ -62,17 +62,18 @@ export function tuneCommand(yargs: Argv): Argv {
       const [scenario] = resolveScenarios({ scenarios: [argv.scenario as string], quick: argv.quick });
       if (scenario.kind !== 'workload') throw new UsageError(`tune needs a workload scenario; ${scenario.name} is a ${scenario.kind} scenario`);
       const implName = argv.impl;
-      const factory = findFactory(implName);
-      if (!factory.durability.includes(scenario.durability)) throw new UsageError(`${implName} cannot run ${scenario.name}: it has no ${scenario.durability} durability`);
+      checkDurability(scenario, implName);
       const grid = argv.knob && argv.knob.length > 0 ? parseKnobOptions(implName, argv.knob) : checkGrid(implName, scenario.knobs, `${scenario.name} knobs`);
       if (Object.keys(grid).length === 0) throw new UsageError(`${scenario.name} names no knobs to tune; give some with --knob name=v1,v2,...`);
       const candidates = candidatesOf(implName, grid);
       if (candidates.length < 2) throw new UsageError(`only one configuration to try (${candidates[0].label}); give a knob more values`);
-      const maxRounds = positiveInteger(argv.rounds, '--rounds');
-      const firstLook = positiveInteger(argv.firstLook, '--first-look');
+      // Every candidate is an arm of the same process.
+      checkJobs([{ scenario, arms: candidates.map((c) => plannedArm(c.spec)) }], argv.quick);
+      const maxRounds = integerFlag(argv.rounds, '--rounds');
+      const firstLook = integerFlag(argv.firstLook, '--first-look');
       if (firstLook > maxRounds) throw new UsageError(`--first-look (${firstLook}) must not exceed --rounds (${maxRounds})`);
       // By default a third of the grid, but never less than the first look of every candidate.
-      const budget = argv.budget === undefined ? Math.max(Math.floor((candidates.length * maxRounds) / 3), candidates.length * firstLook) : positiveInteger(argv.budget, '--budget');
+      const budget = argv.budget === undefined ? Math.max(Math.floor((candidates.length * maxRounds) / 3), candidates.length * firstLook) : integerFlag(argv.budget, '--budget');
       if (!argv.grid && budget < candidates.length * firstLook) {
         throw new UsageError(`--budget ${budget} cannot give each of the ${candidates.length} candidates its first ${firstLook} rounds (${candidates.length * firstLook} candidate-rounds); raise --budget or lower --first-look`);
       }
@@ -85,6 +86,7 @@ export function tuneCommand(yargs: Argv): Argv {
         seed: seedFrom(argv.seed),
         grid: argv.grid,
       };
+      const out = prepareOutput(argv.out);
       const progress = progressBar(settings.budget, `tune ${scenario.name}`);
       let outcome: Awaited<ReturnType<typeof tune>>;
       try {
@@ -100,7 +102,6 @@ export function tuneCommand(yargs: Argv): Argv {
         results: candidates.map((c) => aggregate(scenario, c.label, outcome.rounds.filter((r) => r.arm === c.label))),
         tuning: outcome.tuning,
       });
-      const out = resolve(argv.out);
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${tuningText(outcome.tuning)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);

@@ -3,7 +3,8 @@
  * so that a later run on the same machine can be compared with them. A baseline from another
  * machine (another fingerprint) is never used silently.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readInputFile } from '../../scenarios/read-file.js';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -13,6 +14,11 @@ import { ScenarioSchema, type Scenario } from '../../scenarios/schema.js';
 
 export const BASELINE_FORMAT = 'tunebench-baseline';
 export const BASELINE_VERSION = 1;
+/** A baseline holds raw rounds: megabytes at most, never this. */
+const MAX_BASELINE_BYTES = 256 * 2 ** 20;
+
+/** A measured figure: a ratio against it must mean something, so zero, negative and NaN are refused. */
+const measured = z.number().positive().finite();
 
 const RoundSchema = z.object({
   arm: z.string(),
@@ -21,12 +27,12 @@ const RoundSchema = z.object({
   round: z.number().int(),
   workload: z
     .object({
-      opsPerSec: z.number(),
-      chunkOpsPerSec: z.array(z.number()),
-      latencyNs: z.object({ p50: z.number(), p99: z.number() }),
+      opsPerSec: measured,
+      chunkOpsPerSec: z.array(measured),
+      latencyNs: z.object({ p50: measured, p99: measured }),
     })
     .nullable(),
-  series: z.array(z.object({ metric: z.string(), n: z.number(), unit: z.string(), better: z.enum(['higher', 'lower']), value: z.number() })),
+  series: z.array(z.object({ metric: z.string(), n: z.number(), unit: z.string(), better: z.enum(['higher', 'lower']), value: measured })),
 });
 
 export const BaselineSchema = z.object({
@@ -68,9 +74,9 @@ export function saveBaseline(baseline: Baseline, cwd = process.cwd()): string {
 export function readBaselineFile(path: string): Baseline {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputFile(path, MAX_BASELINE_BYTES);
   } catch (error) {
-    throw new UsageError(`cannot read baseline ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read baseline ${(error as Error).message}`);
   }
   let json: unknown;
   try {
@@ -84,6 +90,25 @@ export function readBaselineFile(path: string): Baseline {
     throw new UsageError(`baseline ${path} is not a tunebench baseline: ${issue.path.join('.') || '(top)'}: ${issue.message}; save it again with "tunebench baseline save"`);
   }
   return parsed.data;
+}
+
+/**
+ * Refuses a baseline that cannot judge anything: one saved on another machine than its folder says
+ * (a copied file) unless allowed, or one missing the rounds of a scenario x implementation it lists
+ * (it could not run there, or its save was cut short). Either would otherwise let a gate pass on
+ * "0 metrics".
+ */
+export function checkBaselineUsable(baseline: Baseline, machine: Environment, allowOtherMachine: boolean): void {
+  if (!allowOtherMachine && baseline.environment.fingerprint !== machine.fingerprint) {
+    throw new UsageError(`baseline "${baseline.name}" was saved on machine ${baseline.environment.fingerprint} (its file says so), not this one (${machine.fingerprint}): timings do not carry across machines; save a baseline here, or pass --allow-other-machine`);
+  }
+  for (const scenario of baseline.scenarios) {
+    for (const implementation of baseline.implementations) {
+      if (roundsOf(baseline, scenario.name, implementation).length === 0) {
+        throw new UsageError(`baseline "${baseline.name}" has no rounds of ${scenario.name} x ${implementation}, so nothing could be compared there; save it again with "tunebench baseline save"`);
+      }
+    }
+  }
 }
 
 /**
@@ -111,14 +136,24 @@ export interface BaselineListing {
 export function listBaselines(cwd = process.cwd()): BaselineListing[] {
   const root = baselinesRoot(cwd);
   if (!existsSync(root)) return [];
+  // An entry that cannot be looked at (a dangling symlink, no permission) is not a baseline.
+  const statOf = (path: string) => {
+    try {
+      return statSync(path);
+    } catch {
+      return null;
+    }
+  };
   const out: BaselineListing[] = [];
   for (const fingerprint of readdirSync(root).sort()) {
     const dir = join(root, fingerprint);
-    if (!statSync(dir).isDirectory()) continue;
+    if (!statOf(dir)?.isDirectory()) continue;
     for (const file of readdirSync(dir).sort()) {
       if (!file.endsWith('.json') || file.startsWith('.')) continue;
       const path = join(dir, file);
-      out.push({ fingerprint, name: file.slice(0, -'.json'.length), path, modified: statSync(path).mtime.toISOString() });
+      const stat = statOf(path);
+      if (!stat?.isFile()) continue;
+      out.push({ fingerprint, name: file.slice(0, -'.json'.length), path, modified: stat.mtime.toISOString() });
     }
   }
   return out;

@@ -37,7 +37,7 @@ export interface GateHooks {
 const key = (c: Pick<Comparison, 'scenario' | 'pair' | 'metric'>) => `${c.scenario}\u0000${c.pair}\u0000${c.metric}`;
 
 /** The implementations of `impls` that can run `scenario` (durability). */
-function runnable(scenario: Scenario, impls: ImplSpec[]): ImplSpec[] {
+export function runnable(scenario: Scenario, impls: ImplSpec[]): ImplSpec[] {
   return impls.filter((impl) => findFactory(impl.name).durability.includes(scenario.durability));
 }
 

@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
 import { formatImplSpec } from '../adapters/registry.js';
 import type { ChildMessage, Job, RoundResult } from './types.js';
 
@@ -14,7 +15,19 @@ function childScript(): string {
 }
 
 /** Per-job limit: a job that hangs fails the run instead of stalling it. */
-const JOB_TIMEOUT_MS = Number(process.env.TUNEBENCH_JOB_TIMEOUT_MS ?? 20 * 60 * 1000);
+export const DEFAULT_JOB_TIMEOUT_MS = 20 * 60 * 1000;
+const MAX_JOB_TIMEOUT_MS = 24 * 3600 * 1000;
+
+/** The job time limit: TUNEBENCH_JOB_TIMEOUT_MS (1 s to 24 h) or 20 minutes. */
+export function jobTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TUNEBENCH_JOB_TIMEOUT_MS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_JOB_TIMEOUT_MS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1000 || n > MAX_JOB_TIMEOUT_MS) {
+    throw new UsageError(`TUNEBENCH_JOB_TIMEOUT_MS must be a whole number of milliseconds from 1000 to ${MAX_JOB_TIMEOUT_MS}, got "${raw}"`);
+  }
+  return n;
+}
 
 export class JobError extends Error {
   constructor(
@@ -51,10 +64,11 @@ export function runInChild(job: Job): Promise<RoundResult[]> {
       if (error) reject(error);
       else resolve(results!);
     };
+    const timeout = jobTimeoutMs();
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(new JobError(job, `${describeJob(job)} took longer than ${JOB_TIMEOUT_MS / 1000} s and was stopped`));
-    }, JOB_TIMEOUT_MS);
+      finish(new JobError(job, `${describeJob(job)} took longer than ${timeout / 1000} s and was stopped`));
+    }, timeout);
     child.on('message', (message: ChildMessage) => {
       if (message.ok) finish(null, message.results);
       else finish(new JobError(job, `${describeJob(job)} failed: ${message.error}`));

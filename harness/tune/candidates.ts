@@ -1,5 +1,6 @@
 /** The configurations a tuning run races: the grid of knob values, checked against the implementation. */
 import { UsageError } from '../errors.js';
+import { MAX_CANDIDATES } from '../commands/flags.js';
 import { findFactory, formatImplSpec, type ImplSpec, parseKnobValue } from '../adapters/registry.js';
 import type { KnobValue } from '../adapters/types.js';
 
@@ -50,6 +51,11 @@ export interface Candidate {
 export function candidatesOf(implName: string, grid: KnobGrid): Candidate[] {
   const factory = findFactory(implName);
   const names = Object.keys(grid).sort();
+  // Counted before any is built: a grid of millions would allocate until killed.
+  const count = names.reduce((product, name) => product * new Set(grid[name]).size, 1);
+  if (count > MAX_CANDIDATES) {
+    throw new UsageError(`the knobs give ${count.toLocaleString('en-US')} configurations (${names.map((n) => `${n}: ${new Set(grid[n]).size}`).join(' x ')}); at most ${MAX_CANDIDATES} can be raced, so give fewer values`);
+  }
   const defaults = Object.fromEntries(names.map((n) => [n, factory.knobs[n].default]));
   let combos: Record<string, KnobValue>[] = [{}];
   for (const name of names) {

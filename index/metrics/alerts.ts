@@ -1,13 +1,13 @@
 /**
  * Alerts computed from measured data, each naming its evidence: latency and throughput against
- * service levels, cost per operation growing faster than log n, and memory not given back after
- * deletes and compaction.
+ * service levels, cost per operation growing faster than log n, memory not given back after
+ * deletes and compaction, and a durable index that refuses writes or fails to checkpoint.
  */
 import * as ss from 'simple-statistics';
 import type { CompactionRecord, CostPoint, LatencySummary } from './collector.js';
 
 export interface Alert {
-  kind: 'p99' | 'throughput' | 'complexity' | 'memory-leak';
+  kind: 'p99' | 'throughput' | 'complexity' | 'memory-leak' | 'storage';
   message: string;
   evidence: Record<string, unknown>;
 }
@@ -87,4 +87,16 @@ export function memoryLeakAlert(compactions: CompactionRecord[]): Alert | null {
     message: `after compaction the index still holds ${last.bytesAllocatedAfter} bytes for ${last.entries} entries, more than the ${Math.round(expected)} expected: memory was not given back`,
     evidence: { entries: last.entries, bytesAfter: last.bytesAllocatedAfter, leanestBytesPerEntry: leanest, expectedBytes: Math.round(expected) },
   };
+}
+
+/**
+ * A durable index that takes no more writes (a failed fsync or an unfinished checkpoint: it must be
+ * reopened), or whose automatic checkpoints fail (the log grows until they succeed).
+ */
+export function storageAlert(storage: { failure: string | null; checkpointFailures: number; lastCheckpointError: string | null } | null): Alert | null {
+  if (!storage || (storage.failure === null && storage.checkpointFailures === 0)) return null;
+  const message = storage.failure
+    ? `the durable index takes no more writes until it is reopened: ${storage.failure}`
+    : `${storage.checkpointFailures} automatic checkpoint(s) failed, the last: ${storage.lastCheckpointError}; the log keeps every write and grows until one succeeds`;
+  return { kind: 'storage', message, evidence: { ...storage } };
 }

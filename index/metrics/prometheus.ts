@@ -53,6 +53,6 @@ export async function renderPrometheus(d: Dashboard): Promise<string> {
   memory.set({ kind: 'raw' }, d.memory.rawBytes);
   counter('compactions_total', 'Compactions run (automatic or requested).').inc(d.maintenance.compactions);
   const alerts = gauge('alert_active', 'Alerts raised from measured data (1 = active).', ['kind']);
-  for (const kind of ['p99', 'throughput', 'complexity', 'memory-leak']) alerts.set({ kind }, d.alerts.some((a) => a.kind === kind) ? 1 : 0);
+  for (const kind of ['p99', 'throughput', 'complexity', 'memory-leak', 'storage']) alerts.set({ kind }, d.alerts.some((a) => a.kind === kind) ? 1 : 0);
   return registry.metrics();
 }

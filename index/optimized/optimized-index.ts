@@ -18,7 +18,7 @@ import type { BulkDeleteResult, BulkInsertResult, CompactResult, IdPathPair, Tre
 import { type ReaderPool, createReaderPool } from '../concurrent/pool.js';
 import type { ContentionMetrics } from '../concurrent/rwlock.js';
 import { MetricsCollector, OPERATIONS, type LatencySummary, type OperationName } from '../metrics/collector.js';
-import { type Alert, complexityAlert, memoryLeakAlert, slaAlerts } from '../metrics/alerts.js';
+import { type Alert, complexityAlert, memoryLeakAlert, slaAlerts, storageAlert } from '../metrics/alerts.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { type AdaptiveDecision, AdaptiveController } from './adaptive.js';
 import { type AdaptiveKnob, type OptimizationConfig, type OptimizationConfigInput, resolveConfig } from './config.js';
@@ -450,8 +450,14 @@ export class OptimizedIndex {
 
   private alerts(operations: Dashboard['operations'], opsPerSec: number): Alert[] {
     const latencies = Object.fromEntries(Object.entries(operations).map(([op, o]) => [op, o.latencyNs]));
-    const found: (Alert | null)[] = [...slaAlerts(this.config.sla, latencies, opsPerSec, this.metrics.totalOperations()), complexityAlert(this.metrics.costPoints()), memoryLeakAlert(this.metrics.compactions)];
+    const found: (Alert | null)[] = [...slaAlerts(this.config.sla, latencies, opsPerSec, this.metrics.totalOperations()), complexityAlert(this.metrics.costPoints()), memoryLeakAlert(this.metrics.compactions), storageAlert(this.storageHealth())];
     return found.filter((a): a is Alert => a !== null);
+  }
+
+  private storageHealth(): Parameters<typeof storageAlert>[0] {
+    if (!(this.inner instanceof DurableIndex)) return null;
+    const { checkpointFailures, lastCheckpointError } = this.inner.stats;
+    return { failure: this.inner.failure, checkpointFailures, lastCheckpointError };
   }
 
   /** The dashboard as Prometheus text exposition (metric names prefixed tunebench_, units in names). */

@@ -8,11 +8,10 @@
  *   bulk call or checkpoint (the OptimizedIndex's group commit uses bulk calls).
  * - `none`: written, never fsynced (a process crash loses nothing, a power cut may).
  *
- * Recovery on open loads the snapshot with a bottom-up build, replays the log, truncates a torn
- * tail and refuses anything else that is damaged, changing no file.
+ * The contract: a call that returns is acknowledged and survives any crash, full disk or I/O
+ * error; a call that throws was not applied (the log is undone), or its error says it may
+ * reappear. Opening recovers exactly the acknowledged writes or refuses (recovery.ts).
  */
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { IndexError, describeValue } from '../errors.js';
 import { type DocumentId, invalidIdError, parseIdInto } from '../id.js';
 import { invalidPathError, isValidPath } from '../path.js';
@@ -27,10 +26,17 @@ import type {
   TreeAnalysis,
 } from '../types.js';
 import { asArray, checkBulkId, checkPair } from '../validate.js';
+import { type FileSystem, nodeFileSystem } from './file-system.js';
+import { Files, ioError } from './files.js';
+import { DEFAULT_EXTENT_BYTES, MAX_EXTENT_BYTES, MIN_EXTENT_BYTES, RECORD, RecordWriter, SNAPSHOT_FILE, WAL_FILE } from './format.js';
 import { DirectoryLock } from './lock.js';
-import { RECORD, RecordWriter, SNAPSHOT_FILE, WAL_FILE, corrupt, encodeWalHeader } from './format.js';
-import { fsyncDirectory, loadSnapshot, writeSnapshot } from './snapshot.js';
-import { type LogRecord, PayloadReader, scanLog } from './wal.js';
+import { type LogFile, openLogFile, writeLogFile } from './log-file.js';
+import { type RecoveryReport, recover } from './recovery.js';
+import { writeSnapshotFile } from './snapshot.js';
+import { join } from 'node:path';
+
+export type { RecoveryReport, RepairReport } from './recovery.js';
+export type { FileSystem, FileInfo, OpenMode } from './file-system.js';
 
 export type Durability = 'sync' | 'group' | 'none';
 
@@ -39,22 +45,17 @@ export interface DurableIndexOptions {
   durability?: Durability;
   /** Max keys per node of the tree (default 63). */
   order?: number;
-  /** Checkpoint automatically when the log passes this many bytes (default 64 MiB). */
+  /** Checkpoint automatically when the log passes this many bytes (default 64 MiB; 1 KiB to 1 GiB). */
   checkpointBytes?: number;
-}
-
-/** What opening found and did. */
-export interface RecoveryReport {
-  snapshotEntries: number;
-  generation: number;
-  /** Log records replayed on top of the snapshot. */
-  replayedRecords: number;
-  /** Bytes of a torn record at the end of the log that were truncated. */
-  truncatedBytes: number;
-  /** A log older than the snapshot (a crash between the two steps of a checkpoint) was dropped. */
-  staleLogDropped: boolean;
-  warnings: string[];
-  durationMs: number;
+  /** Allocation unit of a new log: a power of two from 4 KiB to 64 MiB (default 64 KiB). */
+  extentBytes?: number;
+  /**
+   * Open past damage to the log: keep the records before it, drop the rest (reported in
+   * `recovery.repaired`, the damaged file kept beside the new one). Default false: damage refuses.
+   */
+  repair?: boolean;
+  /** The file-system calls to use (default: node:fs). For fault-injection tests. */
+  fileSystem?: FileSystem;
 }
 
 /** Counters of what reached the disk, for tests and metrics. */
@@ -62,202 +63,90 @@ export interface StorageStats {
   fsyncs: number;
   logRecords: number;
   logBytes: number;
+  /** Times the log grew by an extent. */
+  extents: number;
   checkpoints: number;
+  /** Automatic checkpoints that failed (each is retried later; the writes stay in the log). */
+  checkpointFailures: number;
+  lastCheckpointError: string | null;
 }
 
-const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+export const MAX_CHECKPOINT_BYTES = 1 << 30;
 const key = new Int32Array(4);
 
-function ioError(dir: string, action: string, error: unknown): IndexError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'not a directory' : code === 'ENOSPC' ? 'no space left on the device' : (error as Error).message;
-  return new IndexError('IO', `${dir}: cannot ${action}: ${why}`, { cause: error });
+function checkOptions(options: DurableIndexOptions): Required<Omit<DurableIndexOptions, 'order'>> & { order: number | undefined } {
+  if (options === null || typeof options !== 'object') throw new IndexError('INVALID_ARGUMENT', `options must be an object, got ${describeValue(options)}`);
+  const durability = options.durability ?? 'sync';
+  if (!['sync', 'group', 'none'].includes(durability)) {
+    throw new IndexError('INVALID_ARGUMENT', `durability must be 'sync', 'group' or 'none', got ${describeValue(durability)}`);
+  }
+  const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+  if (!Number.isInteger(checkpointBytes) || checkpointBytes < 1024 || checkpointBytes > MAX_CHECKPOINT_BYTES) {
+    throw new IndexError('INVALID_ARGUMENT', `checkpointBytes must be an integer from 1024 to ${MAX_CHECKPOINT_BYTES}, got ${describeValue(checkpointBytes)}`);
+  }
+  const extentBytes = options.extentBytes ?? DEFAULT_EXTENT_BYTES;
+  if (!Number.isInteger(extentBytes) || extentBytes < MIN_EXTENT_BYTES || extentBytes > MAX_EXTENT_BYTES || (extentBytes & (extentBytes - 1)) !== 0) {
+    throw new IndexError('INVALID_ARGUMENT', `extentBytes must be a power of two from ${MIN_EXTENT_BYTES} to ${MAX_EXTENT_BYTES}, got ${describeValue(extentBytes)}`);
+  }
+  const repair = options.repair ?? false;
+  if (typeof repair !== 'boolean') throw new IndexError('INVALID_ARGUMENT', `repair must be true or false, got ${describeValue(repair)}`);
+  const fileSystem = options.fileSystem ?? nodeFileSystem;
+  return { durability, checkpointBytes, extentBytes, repair, fileSystem, order: options.order };
 }
 
 export class DurableIndex implements PrimaryIndex {
   readonly memory: MemoryIndex;
   readonly recovery: RecoveryReport;
-  readonly stats: StorageStats = { fsyncs: 0, logRecords: 0, logBytes: 0, checkpoints: 0 };
-  private fd = -1;
-  private logSize = 0;
-  private generation = 0;
-  private unsynced = false;
+  readonly stats: StorageStats = { fsyncs: 0, logRecords: 0, logBytes: 0, extents: 0, checkpoints: 0, checkpointFailures: 0, lastCheckpointError: null };
+  private log: LogFile;
+  private generation: number;
+  private readonly storeId: string;
   private closed = false;
+  /** Why writes are refused (the state on disk is only known after a reopen), or null. */
   private failed: string | null = null;
+  /** Log size past which the next automatic checkpoint is tried. */
+  private checkpointAt: number;
   private readonly writer = new RecordWriter();
-  private readonly walPath: string;
+  private readonly files: Files;
 
   private constructor(
     readonly directory: string,
     readonly durability: Durability,
     private readonly checkpointBytes: number,
+    private readonly extentBytes: number,
     private readonly lock: DirectoryLock,
+    files: Files,
     order: number | undefined,
+    repair: boolean,
   ) {
-    this.walPath = join(directory, WAL_FILE);
+    this.files = files;
     this.memory = new MemoryIndex({ order });
     const started = performance.now();
-    this.recovery = this.recover();
+    const recovered = recover(files, directory, this.memory, { repair, extentBytes }, this.stats);
+    this.log = recovered.log;
+    this.storeId = recovered.storeId;
+    this.generation = recovered.generation;
+    this.recovery = recovered.report;
     this.recovery.durationMs = performance.now() - started;
+    this.checkpointAt = checkpointBytes;
   }
 
   /** Opens (creating if missing) the index stored in `dir`. See openPrimaryIndex. */
   static open(dir: string, options: DurableIndexOptions = {}): DurableIndex {
-    const durability = options.durability ?? 'sync';
-    if (!['sync', 'group', 'none'].includes(durability)) {
-      throw new IndexError('INVALID_ARGUMENT', `durability must be 'sync', 'group' or 'none', got ${describeValue(durability)}`);
+    if (typeof dir !== 'string' || dir.length === 0 || dir.includes('\0')) {
+      throw new IndexError('INVALID_ARGUMENT', `the directory must be a non-empty path, got ${describeValue(dir)}`);
     }
-    const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
-    if (!Number.isInteger(checkpointBytes) || checkpointBytes < 1024) {
-      throw new IndexError('INVALID_ARGUMENT', `checkpointBytes must be an integer of at least 1024, got ${describeValue(checkpointBytes)}`);
-    }
+    const o = checkOptions(options);
+    const files = new Files(o.fileSystem);
+    files.ensureDirectory(dir);
+    const lock = DirectoryLock.acquire(files, dir);
     try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw ioError(dir, 'create the directory', error);
-    }
-    if (!statSync(dir).isDirectory()) throw new IndexError('IO', `${dir}: cannot open: not a directory`);
-    let lock: DirectoryLock;
-    try {
-      lock = DirectoryLock.acquire(dir);
-    } catch (error) {
-      if (error instanceof IndexError) throw error;
-      throw ioError(dir, 'write its lock file', error);
-    }
-    try {
-      return new DurableIndex(dir, durability, checkpointBytes, lock, options.order);
+      return new DurableIndex(dir, o.durability, o.checkpointBytes, o.extentBytes, lock, files, o.order, o.repair);
     } catch (error) {
       lock.release();
       throw error;
     }
-  }
-
-  // ---------------------------------------------------------------- recovery
-
-  private recover(): RecoveryReport {
-    const report: RecoveryReport = { snapshotEntries: 0, generation: 0, replayedRecords: 0, truncatedBytes: 0, staleLogDropped: false, warnings: [], durationMs: 0 };
-    const snapshotPath = join(this.directory, SNAPSHOT_FILE);
-    const hasSnapshot = existsSync(snapshotPath);
-    if (hasSnapshot) {
-      const loaded = loadSnapshot(snapshotPath, this.memory);
-      report.snapshotEntries = loaded.entries;
-      report.generation = loaded.generation;
-    }
-    let rewriteLog = true;
-    let truncateTo = -1;
-    if (existsSync(this.walPath)) {
-      const buffer = readFileSync(this.walPath);
-      const scan = scanLog(buffer, this.walPath);
-      if (scan.generation === null) {
-        report.warnings.push(`${this.walPath}: the log was torn while being created (${scan.tornBytes} bytes); it starts over`);
-      } else if (scan.generation < report.generation) {
-        report.staleLogDropped = true;
-        report.warnings.push(`${this.walPath}: log generation ${scan.generation} predates snapshot generation ${report.generation} (a checkpoint was interrupted); its changes are in the snapshot`);
-      } else if (scan.generation > report.generation) {
-        throw corrupt(this.walPath, 12, `log generation ${scan.generation} needs snapshot generation ${scan.generation}, but ${hasSnapshot ? `the snapshot has generation ${report.generation}` : 'there is no snapshot'}`);
-      } else {
-        for (const record of scan.records) this.apply(buffer, record, report);
-        report.replayedRecords = scan.records.length;
-        rewriteLog = false;
-        this.logSize = scan.validEnd;
-        if (scan.tornBytes > 0) {
-          truncateTo = scan.validEnd;
-          report.truncatedBytes = scan.tornBytes;
-          report.warnings.push(`${this.walPath}: dropped a torn record of ${scan.tornBytes} bytes at the end of the log (a write cut short by a crash; it was never acknowledged)`);
-        }
-      }
-    }
-    // Everything checked out: only now change files.
-    this.generation = report.generation;
-    try {
-      rmSync(join(this.directory, `${SNAPSHOT_FILE}.tmp`), { force: true });
-      rmSync(`${this.walPath}.tmp`, { force: true });
-      if (rewriteLog) this.writeFreshLog();
-      else if (truncateTo >= 0) {
-        const fd = openSync(this.walPath, 'r+');
-        try {
-          ftruncateSync(fd, truncateTo);
-          fdatasyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-      }
-      this.fd = openSync(this.walPath, 'a');
-    } catch (error) {
-      if (error instanceof IndexError) throw error;
-      throw ioError(this.directory, 'write its log', error);
-    }
-    return report;
-  }
-
-  /** Applies one log record to memory, checking its payload; a malformed record is damage. */
-  private apply(buffer: Buffer, record: LogRecord, report: RecoveryReport): void {
-    const r = new PayloadReader(buffer, record, this.walPath);
-    const m = this.memory;
-    switch (record.type) {
-      case RECORD.insert: {
-        r.id(key);
-        const [at, length] = r.path();
-        r.done();
-        m.insertEncoded(key[0], key[1], key[2], key[3], buffer, at, length);
-        return;
-      }
-      case RECORD.delete:
-        r.id(key);
-        r.done();
-        m.deleteEncoded(key[0], key[1], key[2], key[3]);
-        return;
-      case RECORD.bulkInsert: {
-        const count = r.u32();
-        for (let i = 0; i < count; i++) {
-          r.id(key);
-          const [at, length] = r.path();
-          m.insertEncoded(key[0], key[1], key[2], key[3], buffer, at, length);
-        }
-        r.done();
-        return;
-      }
-      case RECORD.bulkDelete: {
-        const count = r.u32();
-        for (let i = 0; i < count; i++) {
-          r.id(key);
-          m.deleteEncoded(key[0], key[1], key[2], key[3]);
-        }
-        r.done();
-        return;
-      }
-      case RECORD.checkpoint: {
-        const generation = r.u32();
-        const entries = r.u32() + r.u32() * 2 ** 32;
-        r.done();
-        if (generation !== report.generation || entries !== report.snapshotEntries) {
-          throw corrupt(this.walPath, record.offset, `the log follows snapshot generation ${generation} of ${entries} entries, the snapshot is generation ${report.generation} of ${report.snapshotEntries}`);
-        }
-      }
-    }
-  }
-
-  /** Replaces the log with one holding only its header and a checkpoint record (temp, fsync, rename). */
-  private writeFreshLog(): void {
-    const temp = `${this.walPath}.tmp`;
-    this.writer.reset();
-    this.writer.begin(RECORD.checkpoint);
-    this.writer.u32(this.generation);
-    this.writer.u32(this.memory.size % 2 ** 32);
-    this.writer.u32(Math.floor(this.memory.size / 2 ** 32));
-    this.writer.end();
-    const header = encodeWalHeader({ generation: this.generation });
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, header);
-      writeSync(fd, this.writer.bytes());
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, this.walPath);
-    fsyncDirectory(this.directory);
-    this.logSize = header.length + this.writer.length;
   }
 
   // ---------------------------------------------------------------- writing
@@ -266,47 +155,39 @@ export class DurableIndex implements PrimaryIndex {
     if (this.closed) throw new IndexError('CLOSED', `the index in ${this.directory} is closed`);
   }
 
-  private checkWritable(): void {
-    this.check();
-    if (this.failed) throw new IndexError('IO', `the index in ${this.directory} cannot write its log any more (${this.failed}); reopen it`);
+  /** Why writes are refused until the index is reopened, or null when it takes writes. */
+  get failure(): string | null {
+    return this.failed ?? this.log.failure;
   }
 
-  /** Appends the writer's record; fsyncs when `sync`. On failure, cuts the log back to where it was. */
+  private checkWritable(): void {
+    this.check();
+    const failure = this.failure;
+    if (failure) throw new IndexError('IO', `the index in ${this.directory} takes no more writes (${failure}); reopen it to recover what is on disk`);
+  }
+
+  /** Appends the writer's records; fsyncs when `sync`. Throws IO with nothing applied. */
   private append(sync: boolean): void {
-    const bytes = this.writer.bytes();
-    const before = this.logSize;
-    try {
-      let done = 0;
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-      this.logSize += bytes.length;
-      this.stats.logRecords += this.writer.records;
-      this.stats.logBytes += bytes.length;
-      this.unsynced = true;
-      if (sync) this.sync();
-    } catch (error) {
-      try {
-        ftruncateSync(this.fd, before);
-        this.logSize = before;
-      } catch {
-        this.failed = (error as Error).message;
-      }
-      throw ioError(this.directory, 'write its log', error);
-    }
+    this.log.append(this.writer.bytes(), this.writer.records, sync);
   }
 
   /**
    * Checkpoints when the log has grown past checkpointBytes. Called after a change is applied to
    * memory, never between logging and applying it: the snapshot must hold the change that the
-   * fresh log no longer does.
+   * fresh log no longer does. A failure here does not fail the write that triggered it, which is
+   * already durable in the log: it is counted in `stats` and tried again later.
    */
   private maybeCheckpoint(): void {
-    if (this.logSize > this.checkpointBytes) this.checkpoint();
-  }
-
-  private sync(): void {
-    fdatasyncSync(this.fd);
-    this.stats.fsyncs++;
-    this.unsynced = false;
+    if (this.log.used <= this.checkpointAt) return;
+    try {
+      this.checkpoint();
+      this.checkpointAt = this.checkpointBytes;
+    } catch (error) {
+      this.stats.checkpointFailures++;
+      this.stats.lastCheckpointError = (error as Error).message;
+      // Try again once the log has grown by another quarter (a full disk is not retried per write).
+      this.checkpointAt = this.log.used + this.checkpointBytes / 4;
+    }
   }
 
   get size(): number {
@@ -333,13 +214,13 @@ export class DurableIndex implements PrimaryIndex {
     if (!parseIdInto(id, key, 0)) throw invalidIdError(id);
     if (!isValidPath(path)) throw invalidPathError(path);
     const w = this.writer;
-    w.reset();
+    w.reset(this.log.seq);
     w.begin(RECORD.insert);
     w.id(key[0], key[1], key[2], key[3]);
     const pathAt = w.length + 2;
     w.path(path);
     w.end();
-    const length = w.length - pathAt;
+    const length = w.length - pathAt - 2;
     const k0 = key[0], k1 = key[1], k2 = key[2], k3 = key[3];
     this.append(this.durability === 'sync');
     const inserted = this.memory.insertEncoded(k0, k1, k2, k3, w.bytes(), pathAt, length);
@@ -353,7 +234,7 @@ export class DurableIndex implements PrimaryIndex {
     // Deleting an absent id changes nothing: nothing to log or sync.
     if (!this.memory.has(id)) return false;
     const k0 = key[0], k1 = key[1], k2 = key[2], k3 = key[3];
-    this.writer.reset();
+    this.writer.reset(this.log.seq);
     this.writer.begin(RECORD.delete);
     this.writer.id(k0, k1, k2, k3);
     this.writer.end();
@@ -373,7 +254,7 @@ export class DurableIndex implements PrimaryIndex {
     const started = performance.now();
     const list = asArray(pairs, 'bulkInsert pairs');
     const w = this.writer;
-    w.reset();
+    w.reset(this.log.seq);
     w.begin(RECORD.bulkInsert);
     w.u32(list.length);
     for (let i = 0; i < list.length; i++) {
@@ -394,7 +275,7 @@ export class DurableIndex implements PrimaryIndex {
     const started = performance.now();
     const list = asArray(ids, 'bulkDelete ids');
     const w = this.writer;
-    w.reset();
+    w.reset(this.log.seq);
     w.begin(RECORD.bulkDelete);
     w.u32(list.length);
     for (let i = 0; i < list.length; i++) {
@@ -417,7 +298,7 @@ export class DurableIndex implements PrimaryIndex {
   applyGroup(inserts: IdPathPair[], deletes: DocumentId[]): void {
     this.checkWritable();
     const w = this.writer;
-    w.reset();
+    w.reset(this.log.seq);
     if (inserts.length > 0) {
       w.begin(RECORD.bulkInsert);
       w.u32(inserts.length);
@@ -466,39 +347,74 @@ export class DurableIndex implements PrimaryIndex {
   /** Makes every acknowledged write durable (an fsync, when any is pending). */
   flush(): void {
     this.checkWritable();
-    if (this.unsynced) this.sync();
+    if (this.log.unsynced) this.log.sync();
   }
 
   /**
-   * Writes a snapshot of everything (temp file, fsync, rename, directory fsync), then starts a
-   * fresh log. A crash at any point leaves a directory that opens to the same contents.
+   * Writes a snapshot of everything and starts a fresh log. All or nothing: the new snapshot and
+   * log are written, fsynced and verified under temporary names first; a failure there (a full
+   * disk, an I/O error) removes them and leaves the index as it was, still taking writes. Only
+   * the two renames remain after that; a failure between them leaves a directory that reopens to
+   * the same contents, and the index stops taking writes until it is reopened.
    */
   checkpoint(): void {
     this.checkWritable();
     const next = this.generation + 1;
+    const snapshotPath = join(this.directory, SNAPSHOT_FILE);
+    const walPath = join(this.directory, WAL_FILE);
+    const snapshotTemp = `${snapshotPath}.tmp`;
+    const walTemp = `${walPath}.tmp`;
+    const header = { generation: next, storeId: this.storeId, extentBytes: this.extentBytes };
+    let used: number;
     try {
-      writeSnapshot(this.directory, this.memory, next);
-      this.generation = next;
-      closeSync(this.fd);
-      this.fd = -1;
-      this.writeFreshLog();
-      this.fd = openSync(this.walPath, 'a');
+      writeSnapshotFile(this.files, snapshotTemp, this.memory, { generation: next, storeId: this.storeId, coveredRecords: this.log.seq });
+      used = writeLogFile(this.files, walTemp, header, { entries: this.memory.size });
     } catch (error) {
-      this.failed = (error as Error).message;
-      throw ioError(this.directory, 'checkpoint', error);
+      this.files.removeQuietly(snapshotTemp);
+      this.files.removeQuietly(walTemp);
+      throw new IndexError('IO', `${this.directory}: checkpoint failed, nothing was changed and the index still takes writes: ${(error as Error).message}`, { cause: error });
     }
-    this.unsynced = false;
+    try {
+      this.files.rename(snapshotTemp, snapshotPath);
+    } catch (error) {
+      let renamed = true;
+      try {
+        renamed = this.files.stat(snapshotTemp) === null;
+      } catch {
+        /* cannot tell: treat it as renamed, the safe side */
+      }
+      if (!renamed) {
+        this.files.removeQuietly(snapshotTemp);
+        this.files.removeQuietly(walTemp);
+        throw new IndexError('IO', `${this.directory}: checkpoint failed, nothing was changed and the index still takes writes: ${(error as Error).message}`, { cause: error });
+      }
+      // The rename may have happened: the old log may now be stale, so it takes no more writes.
+    }
+    // From here the new snapshot may be in place, and records added to the old log would be
+    // dropped with it on reopen: any failure stops writes.
+    try {
+      this.files.syncDirectory(this.directory);
+      this.files.rename(walTemp, walPath);
+      this.files.syncDirectory(this.directory);
+      const log = openLogFile(this.files, walPath, header, used, 1, this.stats);
+      this.log.closeQuietly();
+      this.log = log;
+      this.generation = next;
+    } catch (error) {
+      this.failed = `a checkpoint could not finish: ${(error as Error).message}`;
+      throw ioError(this.directory, 'finish a checkpoint (the directory reopens to everything acknowledged; reopen it)', error);
+    }
     this.stats.checkpoints++;
   }
 
   /** Flushes, closes the log and releases the directory. Later calls fail with CLOSED. */
   close(): void {
     if (this.closed) return;
+    this.closed = true;
     try {
-      if (!this.failed && this.unsynced) this.sync();
+      if (!this.failure && this.log.unsynced) this.log.sync();
     } finally {
-      if (this.fd >= 0) closeSync(this.fd);
-      this.closed = true;
+      this.log.closeQuietly();
       this.lock.release();
     }
   }

@@ -1,87 +1,110 @@
 /**
- * One process at a time holds a directory. The lock is a file created atomically (link of a
- * temporary file, which fails if the lock exists) holding "pid hostname". A lock whose process is
- * gone on this host is taken over: it is first renamed to a unique name, so that of two processes
- * racing for the same stale lock only one removes it, and the other then finds the winner's lock.
+ * One process at a time holds a directory, enforced by the kernel: an exclusive flock(2) on the
+ * directory itself, held for as long as the index is open.
+ *
+ * Why the directory and not the LOCK file: a lock on a file belongs to its inode, so deleting or
+ * replacing LOCK (by hand, by a cleanup job) would let a second process lock a fresh file and write
+ * beside the first, which is how acknowledged writes were lost under version 1's lock file. The
+ * directory's inode lives as long as the index does. The kernel drops the lock when the holder
+ * exits, however it dies, so there are no stale locks to take over and no pid to trust.
+ *
+ * LOCK still holds "pid hostname" of the holder, written after the lock is taken, only to name the
+ * holder in a LOCKED error; its content is never used to decide anything. (flock is per host on
+ * NFS before Linux 2.6.12; keep an index on a local file system.)
  */
-import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { IndexError } from '../errors.js';
+import { type Files, ioError } from './files.js';
 import { LOCK_FILE } from './format.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const HOLDER = /^(\d{1,10}) (\S{1,255})\n?$/;
 
-function readHolder(path: string): { pid: number; host: string } | null {
+/** Who LOCK says holds the directory, for the message only. */
+function describeHolder(files: Files, path: string): string {
   try {
-    const [pid, host] = readFileSync(path, 'utf8').trim().split(' ');
-    return { pid: Number(pid), host: host ?? '' };
+    if (files.stat(path)?.kind !== 'file') return 'another process (its LOCK file is missing)';
+    const { fd, size } = files.openRegular(path, 'read');
+    try {
+      const text = Buffer.allocUnsafe(Math.min(size, 300));
+      const n = files.read(fd, path, text, 0, text.length, 0);
+      const match = HOLDER.exec(text.toString('utf8', 0, n));
+      if (!match) return 'another process (its LOCK file does not say which)';
+      if (Number(match[1]) === process.pid && match[2] === hostname()) return 'this process (it is already open here)';
+      return `process ${match[1]} on ${match[2]}`;
+    } finally {
+      files.closeQuietly(fd);
+    }
   } catch {
-    return null;
+    return 'another process (its LOCK file cannot be read)';
   }
 }
 
 export class DirectoryLock {
-  private constructor(readonly path: string) {}
+  private released = false;
 
-  /** Takes the lock on `dir`, or throws LOCKED naming the holder. */
-  static acquire(dir: string): DirectoryLock {
+  private constructor(
+    private readonly files: Files,
+    private readonly fd: number,
+    readonly path: string,
+    private readonly content: string,
+  ) {}
+
+  /** Takes the lock on `dir`, or throws LOCKED naming the holder, or IO. */
+  static acquire(files: Files, dir: string): DirectoryLock {
     const path = join(dir, LOCK_FILE);
-    const mine = `${process.pid} ${hostname()}\n`;
-    const temp = join(dir, `.${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`);
-    const fd = openSync(temp, 'wx');
+    const fd = files.open(dir, 'directory', 'open the directory');
     try {
-      writeSync(fd, mine);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          linkSync(temp, path);
-          return new DirectoryLock(path);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-        const holder = readHolder(path);
-        if (holder && (holder.host !== hostname() || alive(holder.pid))) {
-          const who = holder.pid === process.pid ? 'this process (it is already open)' : `process ${holder.pid} on ${holder.host}`;
-          throw new IndexError('LOCKED', `${dir} is in use by ${who}; close it there first`);
-        }
-        // Stale: move it aside under a unique name; only one contender's rename can succeed.
-        const aside = join(dir, `.${LOCK_FILE}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`);
-        try {
-          renameSync(path, aside);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          continue;
-        }
-        const moved = readHolder(aside);
-        if (moved && holder && (moved.pid !== holder.pid || moved.host !== holder.host)) {
-          // We moved a fresh lock taken meanwhile: give it back (ignore if another was made).
-          try {
-            linkSync(aside, path);
-          } catch {
-            /* another lock now exists; the loop finds it */
-          }
-        }
-        rmSync(aside, { force: true });
+      let locked: boolean;
+      try {
+        locked = files.fs.tryLock(fd);
+      } catch (error) {
+        throw ioError(dir, 'lock the directory (flock)', error);
       }
-      throw new IndexError('LOCKED', `${dir}: could not take its lock (contended)`);
-    } finally {
-      rmSync(temp, { force: true });
+      if (!locked) throw new IndexError('LOCKED', `${dir} is in use by ${describeHolder(files, path)}; close it there first`);
+      const kind = files.stat(path)?.kind;
+      if (kind !== undefined && kind !== 'file') {
+        throw new IndexError('IO', `${path}: cannot write the lock file: a ${kind === 'directory' ? 'directory' : 'FIFO, socket or device'} is in its place; remove it`);
+      }
+      const content = `${process.pid} ${hostname()}\n`;
+      const temp = `${path}.tmp`;
+      try {
+        files.remove(temp);
+        const out = files.open(temp, 'create', 'create it');
+        try {
+          files.writeAll(out, temp, Buffer.from(content), 0);
+        } finally {
+          files.closeQuietly(out);
+        }
+        files.rename(temp, path);
+      } catch (error) {
+        files.removeQuietly(temp);
+        throw ioError(dir, 'write its lock file', (error as Error).cause ?? error);
+      }
+      return new DirectoryLock(files, fd, path, content);
+    } catch (error) {
+      files.closeQuietly(fd);
+      throw error;
     }
   }
 
+  /** Removes LOCK if it still names this holder, and drops the kernel lock. */
   release(): void {
-    const holder = readHolder(this.path);
-    if (holder && holder.pid === process.pid) rmSync(this.path, { force: true });
+    if (this.released) return;
+    this.released = true;
+    try {
+      const { fd, size } = this.files.openRegular(this.path, 'read');
+      let text = '';
+      try {
+        const bytes = Buffer.allocUnsafe(Math.min(size, 300));
+        text = bytes.toString('utf8', 0, this.files.read(fd, this.path, bytes, 0, bytes.length, 0));
+      } finally {
+        this.files.closeQuietly(fd);
+      }
+      if (text === this.content) this.files.removeQuietly(this.path);
+    } catch {
+      /* LOCK is gone or unreadable: nothing of ours to remove */
+    }
+    this.files.closeQuietly(this.fd);
   }
 }

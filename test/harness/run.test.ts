@@ -101,7 +101,7 @@ describe('bad command lines: one clear line, exit 2', () => {
     ['bad knob value', ['run', 'ycsb-c', '--impl', 'primary:order=big'], /primary knob order must be a number, got "big"/],
     ['knob out of range', ['run', 'ycsb-c', '--impl', 'primary:order=2'], /order must be from 3 to 4096, got 2/],
     ['--set nobody has', ['run', 'ycsb-c', '--impl', 'map', '--set', 'order=8'], /--set order: no selected implementation has a knob "order"/],
-    ['bad rounds', ['run', 'ycsb-c', '--rounds', '0'], /--rounds must be a positive integer/],
+    ['bad rounds', ['run', 'ycsb-c', '--rounds', '0'], /--rounds must be an integer from 1 to 1000, got 0/],
     ['bad seed', ['run', 'ycsb-c', '--seed', '-4'], /--seed must be an integer/],
     ['missing report', ['report', '/nonexistent/report.json'], /no such file/],
     ['unknown option', ['run', 'ycsb-c', '--fast'], /Unknown argument: fast/],

@@ -4,8 +4,8 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -14,13 +14,19 @@ import fc from 'fast-check';
 import { type DurableIndex, IndexError, openPrimaryIndex } from '../../index/index.js';
 import { checkInvariants } from '../../index/tree/analysis.js';
 import { SNAPSHOT_FILE, WAL_FILE, WAL_HEADER_BYTES } from '../../index/storage/format.js';
-import { idFor, pathFor } from '../fixtures/crash-writer.js';
+import { scanLog } from '../../index/storage/wal.js';
+import { killLoop } from '../fixtures/kill-loop.js';
 import { spreadId } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tb-durable-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = () => join(scratch, `d${dirs++}`);
+
+/** Where the log's records end (the file itself runs on in zeros to a whole extent). */
+function logEnd(dir: string): number {
+  return scanLog(readFileSync(join(dir, WAL_FILE)), WAL_FILE).used;
+}
 
 function contents(index: DurableIndex): Map<string, string> {
   return new Map(index.range());
@@ -106,7 +112,7 @@ describe('durable index round trips', () => {
       model.set(spreadId(i), `/a/${i}`);
     }
     assert.ok(index.stats.checkpoints >= 5, `${index.stats.checkpoints} checkpoints`);
-    assert.ok(statSync(join(dir, WAL_FILE)).size < 8192 + 200);
+    assert.ok(logEnd(dir) < 8192 + 200, `the log holds ${logEnd(dir)} bytes of records`);
     index.close();
     index = openPrimaryIndex(dir);
     assert.ok(index.recovery.snapshotEntries > 1500);
@@ -129,68 +135,14 @@ describe('durable index round trips', () => {
 });
 
 describe('crash recovery: SIGKILL at random moments', () => {
-  it('every acknowledged write survives and nothing beyond the in-flight call appears (24 kills, some during checkpoints)', async () => {
-    const dir = freshDir();
-    const model = new Map<string, string>();
-    const writer = fileURLToPath(new URL('../fixtures/crash-writer.ts', import.meta.url));
-    let nextCounter = 0;
-    let killsInCheckpoint = 0;
-    const kills = 24;
-    const apply = (target: Map<string, string>, parts: string[]) => {
-      const [seq, op, a, b] = [Number(parts[1]), parts[2], Number(parts[3]), Number(parts[4])];
-      if (op === 'insert' || op === 'update') target.set(idFor(a), pathFor(a, seq));
-      else if (op === 'delete') target.delete(idFor(a));
-      else if (op === 'bulk') for (let i = 0; i < b; i++) target.set(idFor(a + i), pathFor(a + i, seq));
-      else if (op === 'bdel') for (let i = 0; i < 15; i++) target.delete(idFor((a + i * 7) % b));
-    };
-    for (let k = 0; k < kills; k++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(k + 1), String(nextCounter)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      const duringCheckpoint = k % 3 === 2;
-      await new Promise<void>((resolve) => {
-        let armed = false;
-        const arm = (delayMs: number) => {
-          if (armed) return;
-          armed = true;
-          setTimeout(() => child.kill('SIGKILL'), delayMs);
-        };
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          if (!out.startsWith('ready')) return;
-          if (duringCheckpoint) {
-            if (/checkpoint 0\n(?!ack)/.test(out.split('\n').slice(-3).join('\n') + '\n')) arm(Math.random() * 2);
-          } else arm(20 + Math.random() * 150);
-        });
-        setTimeout(() => arm(0), 5000); // never wait forever for a checkpoint
-        child.on('exit', () => resolve());
-      });
-      const lines = out.split('\n').filter(Boolean);
-      const acked = new Set(lines.filter((l) => l.startsWith('ack ')).map((l) => Number(l.split(' ')[1])));
-      let inflight: string[] | null = null;
-      for (const line of lines) {
-        if (!line.startsWith('try ')) continue;
-        const parts = line.split(' ');
-        if (parts[2] === 'insert' || parts[2] === 'bulk') nextCounter = Math.max(nextCounter, Number(parts[3]) + (parts[2] === 'bulk' ? Number(parts[4]) : 1));
-        if (acked.has(Number(parts[1]))) apply(model, parts);
-        else inflight = parts;
-      }
-      if (inflight?.[2] === 'checkpoint') killsInCheckpoint++;
-      const index = openPrimaryIndex(dir);
-      const actual = contents(index);
-      const withInflight = new Map(model);
-      if (inflight) apply(withInflight, inflight);
-      const sorted = (m: Map<string, string>) => new Map([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
-      const matches = JSON.stringify([...actual]) === JSON.stringify([...sorted(model)]) || JSON.stringify([...actual]) === JSON.stringify([...sorted(withInflight)]);
-      assert.ok(matches, `kill ${k + 1}: recovered ${actual.size} entries, acknowledged model has ${model.size} (in flight: ${inflight?.join(' ') ?? 'nothing'})`);
-      // The recovered state becomes the model (it may include the in-flight call).
-      model.clear();
-      for (const [id, path] of actual) model.set(id, path);
-      assert.deepEqual(checkInvariants(index.memory.tree), []);
-      index.close();
-    }
-    assert.ok(model.size > 100, `the writers wrote ${model.size} entries`);
-    assert.ok(killsInCheckpoint >= 1, `${killsInCheckpoint} kills landed during a checkpoint`);
-  });
+  for (const durability of ['sync', 'group'] as const) {
+    it(`${durability}: every acknowledged write survives and nothing beyond the in-flight call appears (21 kills, some during checkpoints)`, async () => {
+      const result = await killLoop(freshDir(), 21, durability);
+      assert.deepEqual(result.violations, []);
+      assert.ok(result.entries > 100, `the writers wrote ${result.entries} entries`);
+      assert.ok(result.killsInCheckpoint >= 1, `${result.killsInCheckpoint} kills landed during a checkpoint`);
+    });
+  }
 });
 
 describe('damage and unusable directories', () => {
@@ -203,24 +155,49 @@ describe('damage and unusable directories', () => {
       index.insert(spreadId(i), `/v/${i}`);
       model.set(spreadId(i), `/v/${i}`);
     }
-    const lastRecordStart = statSync(join(dir, WAL_FILE)).size;
-    index.bulkInsert([[spreadId(100), '/last/a'], [spreadId(101), '/last/b']]);
+    const lastRecordStart = logEnd(dir);
+    // Long paths: the last record spans several 512-byte sectors, where appends can tear.
+    index.bulkInsert([[spreadId(100), `/last/a/${'a'.repeat(1000)}`], [spreadId(101), `/last/b/${'b'.repeat(1000)}`]]);
     index.close();
     return { dir, model, lastRecordStart };
   }
 
-  it('a log cut at every byte offset of its last record opens and loses only that record', () => {
+  /** The end of the record starting at `start` (header, body, two trailer bytes). */
+  const lastRecordEnd_ = (log: Buffer, start: number) => start + 16 + log.readUInt32LE(start) + 2;
+
+  it('a torn append (a prefix of the last record to a sector boundary, then zeros) opens without that record and zeroes it; a prefix ending elsewhere is damage', () => {
     const { dir, model, lastRecordStart } = prepared();
     const full = readFileSync(join(dir, WAL_FILE));
-    for (let cut = lastRecordStart; cut < full.length; cut++) {
-      writeFileSync(join(dir, WAL_FILE), full.subarray(0, cut));
+    const lastRecordEnd = lastRecordEnd_(full, lastRecordStart);
+    let torn = 0;
+    for (let written = lastRecordStart + 1; written < lastRecordEnd; written++) {
+      const prefix = Buffer.from(full);
+      prefix.fill(0, written, lastRecordEnd);
+      writeFileSync(join(dir, WAL_FILE), prefix);
+      // A kill or a power cut stops an append on a sector boundary; one byte short of the end
+      // cannot be told from a changed last byte (see wal.ts). The visible prefix ends at the last
+      // nonzero byte (the record's own bytes may end in zeros).
+      let seen = written;
+      while (prefix[seen - 1] === 0) seen--;
+      const tornAt = Math.ceil(seen / 512) * 512;
+      const headerWhole = seen >= lastRecordStart + 16;
+      if (headerWhole ? tornAt > lastRecordEnd - 2 : tornAt >= lastRecordStart + 16) {
+        const before = snapshotFiles(dir);
+        expectError(() => openPrimaryIndex(dir), 'CORRUPT', /record (header )?checksum mismatch/);
+        assert.deepEqual(snapshotFiles(dir), before);
+        continue;
+      }
+      torn++;
       const index = openPrimaryIndex(dir);
       assertSame(index, model);
-      assert.equal(index.recovery.truncatedBytes, cut - lastRecordStart);
-      if (cut > lastRecordStart) assert.match(index.recovery.warnings.join(' '), /torn record/);
+      assert.equal(index.recovery.truncatedBytes, seen - lastRecordStart);
+      assert.match(index.recovery.warnings.join(' '), /torn record/);
       index.close();
-      assert.equal(statSync(join(dir, WAL_FILE)).size, lastRecordStart, 'the torn tail is truncated');
+      const after = readFileSync(join(dir, WAL_FILE));
+      assert.equal(after.length, full.length, 'the log keeps its allocated size');
+      assert.ok(after.subarray(lastRecordStart).every((b) => b === 0), 'the torn bytes are zeroed');
     }
+    assert.ok(torn >= 3, `${torn} sector boundaries inside the record`);
     writeFileSync(join(dir, WAL_FILE), full);
     const whole = openPrimaryIndex(dir);
     assert.equal(whole.size, 7);
@@ -267,21 +244,26 @@ describe('damage and unusable directories', () => {
     const { dir } = prepared();
     const log = readFileSync(join(dir, WAL_FILE));
     log.writeUInt32LE(7, 8);
-    log.writeUInt32LE(crc32(log.subarray(0, 20)) >>> 0, 20);
+    log.writeUInt32LE(crc32(log.subarray(0, 28)) >>> 0, 28);
     writeFileSync(join(dir, WAL_FILE), log);
-    expectError(() => openPrimaryIndex(dir), 'UNSUPPORTED_VERSION', /format version 7; this build of tunebench reads version 1/);
+    expectError(() => openPrimaryIndex(dir), 'UNSUPPORTED_VERSION', /format version 7; this build of tunebench reads version 2/);
   });
 
-  it('an empty log (torn while being created) opens with a warning', () => {
-    const dir = freshDir();
-    mkdirSync(dir);
+  it('an empty or missing log beside a snapshot is CORRUPT (writes after the snapshot cannot be ruled out); repair continues from the snapshot', () => {
+    const { dir, model } = prepared();
     writeFileSync(join(dir, WAL_FILE), Buffer.alloc(0));
-    const index = openPrimaryIndex(dir);
-    assert.equal(index.size, 0);
-    assert.match(index.recovery.warnings.join(' '), /torn while being created/);
-    index.insert(spreadId(1), '/ok');
-    index.close();
-    assert.equal(openPrimaryIndex(dir).get(spreadId(1)), '/ok');
+    expectError(() => openPrimaryIndex(dir), 'CORRUPT', /wal\.tbl is damaged at byte 0: the file ends inside its 32-byte header/);
+    rmSync(join(dir, WAL_FILE));
+    const before = snapshotFiles(dir);
+    expectError(() => openPrimaryIndex(dir), 'CORRUPT', /the log is missing/);
+    assert.deepEqual(snapshotFiles(dir), before);
+    const repaired = openPrimaryIndex(dir, { repair: true });
+    // The snapshot of generation 0 is empty: everything was in the log.
+    assert.equal(repaired.size, 0);
+    assert.equal(repaired.recovery.repaired?.reason, 'the log was missing');
+    assert.ok(model.size > 0);
+    repaired.close();
+    assert.equal(openPrimaryIndex(dir).size, 0);
   });
 
   it('a directory that is a file, and bad options, are IO and INVALID_ARGUMENT errors', () => {
@@ -306,6 +288,8 @@ describe('damage and unusable directories', () => {
       const copy = join(scratch, 'index-copy');
       cpSync(fileURLToPath(new URL('../../dist/index', import.meta.url)), copy, { recursive: true });
       writeFileSync(join(copy, 'package.json'), '{"type": "module"}\n');
+      // The directory lock's flock comes from fs-ext, resolved from the copy's own node_modules.
+      cpSync(fileURLToPath(new URL('../../node_modules/fs-ext', import.meta.url)), join(copy, 'node_modules', 'fs-ext'), { recursive: true });
       module = join(copy, 'storage', 'durable-index.js');
     }
     const script = `import(${JSON.stringify(module)}).then(({ openPrimaryIndex }) => { try { openPrimaryIndex(${JSON.stringify(dir)}); console.log('opened'); } catch (e) { console.log(e.code + ' ' + e.message); } })`;
@@ -339,11 +323,23 @@ describe('damage and unusable directories', () => {
     index.close();
   });
 
-  it('a log cut short on disk (truncate) mid-record opens with the tail dropped', () => {
+  it('a log cut short on disk (truncate) is damage, not a torn append; repair keeps the records before the cut and a copy', () => {
     const { dir, model, lastRecordStart } = prepared();
     truncateSync(join(dir, WAL_FILE), lastRecordStart + 5);
-    const index = openPrimaryIndex(dir);
-    assertSame(index, model);
+    const before = snapshotFiles(dir);
+    expectError(() => openPrimaryIndex(dir), 'CORRUPT', /cut off by the end of the file/);
+    assert.deepEqual(snapshotFiles(dir), before);
+    const index = openPrimaryIndex(dir, { repair: true });
+    assertSame(index, model); // the model holds everything but the last (bulk) record
+    const repair = index.recovery.repaired!;
+    assert.equal(repair.fromByte, lastRecordStart);
+    assert.ok(repair.keptCopy && existsSync(repair.keptCopy));
+    assert.deepEqual(readFileSync(repair.keptCopy), Buffer.from(before.get(WAL_FILE)!, 'hex'));
+    index.insert(spreadId(500), '/after-repair');
     index.close();
+    const again = openPrimaryIndex(dir);
+    assert.equal(again.get(spreadId(500)), '/after-repair');
+    assert.equal(again.recovery.repaired, null);
+    again.close();
   });
 });
