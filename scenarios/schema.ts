@@ -61,6 +61,9 @@ export const SCENARIO_LIMITS = {
   sizes: 20,
   knobs: 20,
   knobValues: 100,
+  /** An hour: a p99 past it is not a service level. */
+  slaP99Ms: 3_600_000,
+  slaOpsPerSec: 1e12,
 } as const;
 
 /** Operations that need records to exist: a data set of 0 records cannot run them. */
@@ -102,7 +105,7 @@ export const ScenarioSchema = z
       .record(z.string(), z.array(z.union([z.number(), z.boolean()])).min(1).max(SCENARIO_LIMITS.knobValues))
       .refine((k) => Object.keys(k).length <= SCENARIO_LIMITS.knobs, { message: `at most ${SCENARIO_LIMITS.knobs} knobs` })
       .default({}),
-    sla: z.object({ p99Ms: z.number().positive().optional(), minOpsPerSec: z.number().positive().optional() }).strict().optional(),
+    sla: z.object({ p99Ms: z.number().positive().max(SCENARIO_LIMITS.slaP99Ms).optional(), minOpsPerSec: z.number().positive().max(SCENARIO_LIMITS.slaOpsPerSec).optional() }).strict().optional(),
     sizes: z.array(count(SCENARIO_LIMITS.records)).min(1).max(SCENARIO_LIMITS.sizes).optional(),
     /** Smaller settings used by --quick; anything not given is scaled down from the full settings. */
     quick: z
