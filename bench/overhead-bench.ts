@@ -11,7 +11,7 @@ import type { MapImplementation } from '../harness/adapters/peers.js';
 import { findFactory } from '../harness/adapters/registry.js';
 import { fullGc } from '../harness/measure/timing.js';
 import { measureWorkload } from '../harness/runner/workload.js';
-import { median } from '../harness/stats.js';
+import { median } from '../harness/stats/basics.js';
 import { DataSet, OpStream } from '../scenarios/generate.js';
 import { defineScenario } from '../scenarios/schema.js';
 import { showSpread, spread } from './support.js';

@@ -1,9 +1,9 @@
 /**
  * Turns the rounds of each scenario x implementation into one report result: medians over rounds
- * with bootstrap confidence intervals, SLA verdicts from the measured figures, and warnings about
- * measurements that should not be trusted.
+ * with distribution-free confidence intervals, SLA verdicts from the measured figures, and
+ * warnings about measurements that should not be trusted.
  */
-import { bootstrapCi, coefficientOfVariation, median } from './stats.js';
+import { coefficientOfVariation, median, medianCi } from './stats/basics.js';
 import type { RoundResult } from './runner/types.js';
 import type { ResultEntry, RoundEntry, SeriesEntry } from '../reports/schema.js';
 import type { Scenario } from '../scenarios/schema.js';
@@ -34,7 +34,7 @@ function toRound(r: RoundResult): RoundEntry {
 }
 
 function estimateOf(values: number[], unit: string) {
-  return { median: median(values), ci: bootstrapCi(values), unit };
+  return { median: median(values), ci: medianCi(values), unit };
 }
 
 function seriesOf(rounds: RoundResult[]): SeriesEntry[] {
@@ -47,7 +47,7 @@ function seriesOf(rounds: RoundResult[]): SeriesEntry[] {
       groups.set(key, group);
     }
   }
-  return [...groups.values()].map((g) => ({ metric: g.metric, n: g.n, unit: g.unit, better: g.better, median: median(g.values), ci: bootstrapCi(g.values), samples: g.values }));
+  return [...groups.values()].map((g) => ({ metric: g.metric, n: g.n, unit: g.unit, better: g.better, median: median(g.values), ci: medianCi(g.values), samples: g.values }));
 }
 
 export function aggregate(scenario: Scenario, implementation: string, rounds: RoundResult[]): ResultEntry {

@@ -38,7 +38,7 @@ function throughputChart(report: Report, colours: Map<string, string>): ChartSpe
       backgroundColor: colours.get(impl),
     };
   });
-  const options = baseOptions('Throughput per scenario', `median of ${roundsNote(results)}; whiskers: 95% bootstrap confidence interval; log scale`, 'scenario', 'operations per second (log scale)');
+  const options = baseOptions('Throughput per scenario', `median of ${roundsNote(results)}; whiskers: 95% confidence interval of the median (the range under 6 rounds); log scale`, 'scenario', 'operations per second (log scale)');
   const bounds = logBounds(datasets.flatMap((d) => d.data), datasets.flatMap((d) => d.whiskers));
   return {
     file: 'throughput.png',
@@ -167,14 +167,15 @@ function comparisonCharts(report: Report): ChartSpec[] {
   return [overview, ...paired].filter((c): c is ChartSpec => c !== null);
 }
 
-/** The gate's ratios: confirmed regressions red, regressions a re-measurement cleared orange. */
+/** The gate's ratios: confirmed regressions red, suspects a re-measurement cleared orange. */
 function gateChart(report: Report, threshold: number): ChartSpec | null {
   const gate = report.gate!;
   const id = (c: { scenario: string; pair: string; metric: string }) => `${c.scenario}/${c.pair}/${c.metric}`;
   const failed = new Set(gate.regressed.map(id));
-  const colours = report.comparisons.map((c) => (failed.has(id(c)) ? VERDICT_COLOURS.regressed : c.verdict === 'regressed' ? '#ff9f1c' : VERDICT_COLOURS[c.verdict]));
+  const cleared = new Set(gate.confirmations.filter((c) => !c.confirmed).map(id));
+  const colours = report.comparisons.map((c) => (failed.has(id(c)) ? VERDICT_COLOURS.regressed : cleared.has(id(c)) || c.verdict === 'regressed' ? '#ff9f1c' : VERDICT_COLOURS[c.verdict]));
   const title = `Gate ${gate.exitCode === 0 ? 'passed' : 'FAILED'}: candidate / base per metric`;
-  return comparisonChart(report.comparisons, threshold, 'gate.png', title, colours, 'red: regressed (confirmed), orange: looked regressed but a re-measurement cleared it, green: improved, grey: unchanged');
+  return comparisonChart(report.comparisons, threshold, 'gate.png', title, colours, 'red: regressed (confirmed), orange: a suspect (leaned worse) that the re-measurement cleared, green: improved, grey: unchanged');
 }
 
 function calibrationCharts(report: Report): ChartSpec[] {

@@ -30,7 +30,7 @@ export function comparisonChart(comparisons: Comparison[], threshold: number, fi
   options.plugins.subtitle = {
     ...options.plugins.subtitle,
     display: true,
-    text: [`bars: median over paired rounds of B / A; whiskers: 95% bootstrap CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`, legend ?? 'red: regressed, green: improved, grey: unchanged'] as never,
+    text: [`bars: B / A (Hodges-Lehmann estimate over paired rounds); whiskers: its 95% CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`, legend ?? 'red: regressed, green: improved, grey: unchanged'] as never,
   };
   const values = comparisons.flatMap((c) => [c.ratio, c.ci[0], c.ci[1]]).filter(Number.isFinite);
   const lo = Math.max(1 - AXIS_REACH, Math.min(1 - threshold, ...values));

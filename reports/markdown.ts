@@ -1,6 +1,6 @@
 /** summary.md: Markdown tables fit for a CI job summary, linking the charts. */
 import type { ChartSpec } from './charts.js';
-import type { Report, ResultEntry } from './schema.js';
+import type { GateEntry, Report, ResultEntry } from './schema.js';
 
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 
@@ -76,3 +76,22 @@ export function renderSummary(report: Report, charts: ChartSpec[]): string {
   }
   return lines.join('\n');
 }
+
+const fixed3 = (x: number) => x.toFixed(3);
+
+/** The opening of a gate's summary.md: the verdict and what decided it. */
+export function gateMarkdown(gate: GateEntry): string {
+  const stages = gate.confirm === 0 ? 'no confirmation stage' : `suspects re-measured on fresh rounds ${gate.confirm} time(s), each tested at its share of alpha ${gate.alpha ?? ''} (weighted by the first pass's evidence)`;
+  const lines = [`# Gate: ${gate.exitCode === 0 ? 'passed' : 'FAILED'}`, '', `Base: \`${gate.base}\`; candidate: ${gate.candidate}; noise threshold ±${(gate.threshold * 100).toFixed(1)}%; ${stages}.`, ''];
+  if (gate.regressed.length > 0) {
+    lines.push('| scenario | implementation | metric | ratio | 95% CI | p |', '|---|---|---|---|---|---|');
+    for (const r of gate.regressed) lines.push(`| ${r.scenario} | ${r.pair} | ${r.metric} | ${fixed3(r.ratio)} | [${fixed3(r.ci[0])}, ${fixed3(r.ci[1])}] | ${r.pValue.toPrecision(2)} |`);
+    lines.push('');
+  }
+  const cleared = gate.confirmations.filter((c) => !c.confirmed);
+  if (cleared.length > 0) lines.push(`Suspects cleared by re-measurement: ${cleared.map((c) => `${c.scenario} ${c.pair} ${c.metric}`).join(', ')}.`, '');
+  for (const c of gate.checks) lines.push(`- ${c.passed ? 'passed' : '**FAILED**'}: ${c.name}: ${c.detail}`);
+  lines.push('', '');
+  return lines.join('\n');
+}
+

@@ -21,7 +21,7 @@ const latencyNs = z
 
 const estimate = z.object({
   median: z.number(),
-  ci: z.tuple([z.number(), z.number()]).describe('95% bootstrap confidence interval of the median over rounds'),
+  ci: z.tuple([z.number(), z.number()]).describe('distribution-free 95% confidence interval of the median over rounds (order statistics; the range with fewer than 6 rounds)'),
   unit: z.string(),
 });
 
@@ -98,10 +98,11 @@ export const ComparisonSchema = z.object({
   rounds: z.number().int().describe('paired rounds behind the verdict'),
   a: z.object({ implementation: z.string(), median: z.number(), samples: z.array(z.number()) }),
   b: z.object({ implementation: z.string(), median: z.number(), samples: z.array(z.number()) }),
-  ratio: z.number().describe('median over paired rounds of B / A (each round measured A and B in one process)'),
-  ci: z.tuple([z.number(), z.number()]).describe('95% bootstrap confidence interval of that median'),
-  pValue: z.number().describe('two-sided sign-flip permutation test on the paired log ratios'),
-  alpha: z.number().describe('the level p was held to (alpha spread over the looks of a sequential run)'),
+  ratio: z.number().describe('B / A: exp of the Hodges-Lehmann estimate of the paired log ratios ln(B/A) (each round measured A and B in one process); unpaired (baseline mode): of the shift of ln B against ln A'),
+  ci: z.tuple([z.number(), z.number()]).describe('distribution-free 95% confidence interval of that ratio (Walsh averages; unpaired: pairwise differences)'),
+  pValue: z.number().describe('two-sided Wilcoxon signed-rank test on the paired log ratios, exact (unpaired: exact Mann-Whitney)'),
+  pWorse: z.number().describe('one-sided p-value of the same test for "B is worse than A"').optional(),
+  alpha: z.number().describe('the level p was held to at the look that decided it (Haybittle-Peto: 0.001 before the last look)'),
   verdict: z.enum(['improved', 'regressed', 'unchanged']),
   reason: z.string(),
 });
@@ -135,6 +136,10 @@ export const CalibrationSchema = z.object({
   noise: z.array(z.object({ metric: z.string(), sdLogRatio: z.number() })),
   minimumDetectableEffect: z.object({ observed: z.number().nullable(), predicted: z.number().nullable() }),
   suggestion: z.object({ threshold: z.number(), rounds: z.number().int(), why: z.string() }),
+  aaSamples: z
+    .array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), better: z.enum(['higher', 'lower']), unit: z.string(), a: z.object({ samples: z.array(z.number()) }), b: z.object({ samples: z.number().array() }) }))
+    .describe('every A/A trial\'s paired values per metric: what calibrate --simulate --from fits its noise model to')
+    .optional(),
 });
 
 const knobValues = z.record(z.string(), z.union([z.number(), z.boolean()]));
@@ -177,12 +182,35 @@ export const TuningSchema = z.object({
   log: z.array(z.object({ round: z.number().int(), label: z.string(), event: z.enum(['measured', 'dropped', 'best']), detail: z.string() })),
 });
 
+const RateSchema = z.object({ hits: z.number().int(), trials: z.number().int(), rate: z.number(), ci: z.tuple([z.number(), z.number()]).describe('Wilson 95% interval') });
+const NoiseSchema = z.object({
+  processSd: z.number().describe('sd of ln of a round level, shared by its arms'),
+  withinSd: z.number().describe('sd of each arm\'s ln value within a round'),
+  tails: z.enum(['normal', 't3']),
+  outlierRate: z.number().describe('chance that an arm\'s round is a stall'),
+  outlierLog: z.number().describe('ln size of a stall'),
+  driftPerRound: z.number(),
+});
+
+export const SimulationSchema = z.object({
+  source: z.string().describe('where the fitted rounds came from: a report file, or the rounds measured by this run'),
+  trials: z.number().int(),
+  fitted: z.array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), better: z.enum(['higher', 'lower']), unit: z.string(), rounds: z.number().int(), base: z.number(), noise: NoiseSchema })),
+  compare: z.array(z.object({ scenario: z.string(), metrics: z.number().int(), rates: z.array(z.object({ effect: z.number(), rate: RateSchema, meanRounds: z.number() })) })),
+  gate: z.object({ metrics: z.number().int(), rates: z.array(z.object({ effect: z.number(), rate: RateSchema, meanRounds: z.number() })) }).nullable(),
+  tune: z.object({ candidates: z.number().int(), equalFalseDrops: RateSchema, wins: z.array(z.object({ gain: z.number(), rate: RateSchema })) }).nullable(),
+  roundsFor5Percent: z.array(z.object({ scenario: z.string(), rounds: z.number().int().nullable() })),
+  measured: z.array(z.object({ effect: z.number(), rate: RateSchema })).describe('the real calibration\'s rates, when the fitted rounds came from one').optional(),
+});
+
 export const GateSchema = z.object({
   mode: z.enum(['against', 'baseline']),
   base: z.string().describe('the build folder (against) or baseline file (baseline) compared with'),
   candidate: z.string().describe('what was gated: this build, or a saved file'),
   threshold: z.number(),
-  confirm: z.number().int().describe('re-measurements a regression must survive before the gate fails'),
+  confirm: z.number().int().describe('confirmation stages: a metric the first pass finds suspect fails the gate only if every stage confirms it on fresh rounds'),
+  alpha: z.number().describe('the false-fail level of the whole gate (the confirmation tests each suspect at alpha / suspects)').optional(),
+  suspects: z.number().int().describe('metrics the first pass found possibly worse (one-sided p < 0.05, estimate beyond the band)').optional(),
   exitCode: z.union([z.literal(0), z.literal(1)]),
   regressed: z.array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number() })),
   confirmations: z.array(
@@ -190,7 +218,16 @@ export const GateSchema = z.object({
       scenario: z.string(),
       pair: z.string(),
       metric: z.string(),
-      attempts: z.array(z.object({ ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number(), verdict: z.enum(['improved', 'regressed', 'unchanged']) })),
+      attempts: z.array(
+        z.object({
+          ratio: z.number(),
+          ci: z.tuple([z.number(), z.number()]),
+          pValue: z.number().describe('one-sided p for "worse" in that confirmation'),
+          verdict: z.enum(['improved', 'regressed', 'unchanged']),
+          rounds: z.number().int().describe('fresh rounds the confirmation took').optional(),
+          alpha: z.number().describe('the level it was held to (alpha / suspects, at its look)').optional(),
+        }),
+      ),
       confirmed: z.boolean(),
     }),
   ),
@@ -225,6 +262,7 @@ export const ReportSchema = z.object({
   skipped: z.array(z.object({ scenario: z.string(), implementation: z.string(), reason: z.string() })),
   comparisons: z.array(ComparisonSchema).default([]),
   calibration: CalibrationSchema.optional(),
+  simulation: SimulationSchema.optional(),
   tuning: TuningSchema.optional(),
   gate: GateSchema.optional(),
   claims: z.array(ClaimSchema).optional(),
@@ -238,6 +276,7 @@ export type SeriesEntry = z.output<typeof SeriesSchema>;
 export type Environment = z.output<typeof EnvironmentSchema>;
 export type Comparison = z.output<typeof ComparisonSchema>;
 export type CalibrationEntry = z.output<typeof CalibrationSchema>;
+export type SimulationEntry = z.output<typeof SimulationSchema>;
 export type TuningEntry = z.output<typeof TuningSchema>;
 export type GateEntry = z.output<typeof GateSchema>;
 export type ClaimEntry = z.output<typeof ClaimSchema>;

@@ -77,7 +77,7 @@ export function rankingChart(t: TuningEntry, threshold: number): ChartSpec {
     ...options.plugins.subtitle,
     display: true,
     text: [
-      `bars: median over shared rounds of candidate / recommended throughput; whiskers: 95% bootstrap CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`,
+      `bars: candidate / recommended throughput (Hodges-Lehmann estimate over shared rounds); whiskers: its 95% CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`,
       'red: recommended, blue: survived the race, grey: dropped (fewer rounds, so wider whiskers)',
     ] as never,
   };

@@ -10,26 +10,48 @@ import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contes
 import { resolveScenarios } from './common.js';
 import { MAX_EFFECTS, integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
+import { calibrationText, simulationText } from '../../reports/terminal.js';
+import type { Report, SimulationEntry } from '../../reports/schema.js';
+import { ScenarioSchema, type Scenario } from '../../scenarios/schema.js';
+import { resolve } from 'node:path';
+import { measureNoise } from '../compare/calibrate.js';
+import { GATE_ALPHA, GATE_IMPLS, GATE_SUITE } from '../gate/gate.js';
+import { fitComparisons, poolFits, type PairedSamples } from '../simulate/fit.js';
+import { predict } from '../simulate/predict.js';
+import { rateOf } from '../simulate/simulate.js';
+import { lazyProgress } from '../progress.js';
+import { readReport } from './report.js';
 import { writeReport } from '../../reports/write-report.js';
 
-const pct = (x: number | null, digits = 1) => (x === null ? '-' : `${(x * 100).toFixed(digits)}%`);
-
-export function calibrationText(c: Calibration, settings: ContestSettings): string {
-  const lines = ['effect     trials  flagged  rate     mean rounds   by metric'];
-  for (const e of c.effects) {
-    const label = e.effect === 0 ? 'A/A' : `+${pct(e.effect, 0)}`;
-    const byMetric = Object.entries(e.byMetric)
-      .map(([m, r]) => `${m} ${pct(r, 0)}`)
-      .join(', ');
-    lines.push(`${label.padEnd(10)} ${String(e.trials).padStart(6)}  ${String(e.hits).padStart(7)}  ${pct(e.rate).padStart(6)}   ${e.meanRounds.toFixed(1).padStart(11)}   ${byMetric}`);
+/** The rounds a simulation is fitted to: a report's paired values, or a short real calibration. */
+async function fittedRounds(argv: { from?: string; scenarios?: (string | number)[]; quick: boolean }, seed: number): Promise<{ samples: PairedSamples[]; scenarios: Scenario[]; source: string; report: Report | null }> {
+  if (argv.from !== undefined) {
+    const report = readReport(argv.from);
+    const samples: PairedSamples[] = report.calibration?.aaSamples ?? report.comparisons;
+    if (samples.length === 0) throw new UsageError(`${argv.from} holds no paired rounds to fit (a compare, gate or calibrate report does)`);
+    let scenarios = report.scenarios.map((s) => ScenarioSchema.parse(s.definition));
+    const named = (argv.scenarios ?? []).map(String);
+    if (named.length > 0) {
+      for (const n of named) if (!scenarios.some((s) => s.name === n)) throw new UsageError(`${argv.from} has no scenario "${n}" (it has ${scenarios.map((s) => s.name).join(', ')})`);
+      scenarios = scenarios.filter((s) => named.includes(s.name));
+    }
+    return { samples: samples.filter((c) => scenarios.some((s) => s.name === c.scenario)), scenarios, source: resolve(argv.from), report };
   }
-  lines.push('');
-  lines.push(`false-alarm rate (A/A): ${pct(c.falseAlarmRate)}`);
-  for (const n of c.noise) lines.push(`noise, one round's ${n.metric} ratio B/A: sd ${pct(n.sdLogRatio)}`);
-  lines.push(`minimum detectable effect at ${settings.minRounds} rounds: observed ${pct(c.minimumDetectableEffect.observed, 0)} (smallest tried effect caught in 95% of trials), predicted from the noise ${pct(c.minimumDetectableEffect.predicted)}`);
-  lines.push(`suggested for gate: --threshold ${pct(c.suggestion.threshold)} --rounds ${c.suggestion.rounds} (${c.suggestion.why})`);
-  return lines.join('\n');
+  const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
+  const impls = GATE_IMPLS.map(parseImplSpec);
+  for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
+  checkJobs(scenarios.map((scenario) => ({ scenario, arms: impls.flatMap((impl) => [plannedArm(impl), plannedArm(impl)]) })), argv.quick);
+  const progress = lazyProgress('calibrate --simulate');
+  try {
+    const samples = await measureNoise(scenarios, impls, SIMULATE_ROUNDS, argv.quick, seed, (label) => progress.update(label, 0, 1));
+    return { samples, scenarios, source: `${SIMULATE_ROUNDS} paired A/A rounds of each scenario measured by this run`, report: null };
+  } finally {
+    progress.stop();
+  }
 }
+
+/** Paired rounds a short real calibration measures per scenario for `--simulate`. */
+const SIMULATE_ROUNDS = 8;
 
 export function calibrateCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -38,21 +60,30 @@ export function calibrateCommand(yargs: Argv): Argv {
     (y) =>
       withContestOptions(
         y
-          .positional('scenarios', { type: 'string', array: true, describe: 'built-in scenario names (default: ycsb-a)' })
-          .option('trials', { type: 'number', default: 20, describe: 'full comparisons per effect size' })
+          .positional('scenarios', { type: 'string', array: true, describe: 'built-in scenario names (default: ycsb-a; with --simulate, the gate suite)' })
+          .option('trials', { type: 'number', describe: 'full comparisons per effect size (default 20; with --simulate, simulated ones: 200)' })
           .option('effects', { type: 'string', default: '0.02,0.05,0.1,0.2', describe: 'injected slowdowns to detect, besides A/A' })
           .option('impl', { type: 'string', default: 'primary', describe: 'implementation spec compared with itself' })
           .option('out', { type: 'string', default: 'tunebench-calibrate', describe: 'directory for report.json, charts and summary.md' })
           .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout' })
+          .option('simulate', { type: 'boolean', default: false, describe: "fit this machine's noise to measured rounds, then predict compare, gate and tune by simulation (seconds, not hours)" })
+          .option('from', { type: 'string', describe: 'with --simulate: fit the rounds of this report (compare, gate or calibrate) instead of measuring 8 A/A rounds of each scenario' })
           .example('$0 calibrate --quick', 'A/A and 2/5/10/20% slowdowns on ycsb-a, 20 trials each')
+          .example('$0 calibrate --simulate --quick', '8 A/A rounds of the gate suite, then simulated false alarms and power')
+          .example('$0 calibrate --simulate --from tunebench-gate/report.json', 'the same from a saved gate report')
           .example('$0 calibrate ycsb-c --trials 100 --effects 0.05,0.1', ''),
         { maxRounds: 16, minRounds: 8 },
       ),
     async (argv) => {
       const startedAt = new Date().toISOString();
       const settings = contestSettingsFrom(argv);
+      if (argv.from !== undefined && !argv.simulate) throw new UsageError('--from goes with --simulate');
+      if (argv.simulate) {
+        await simulateCommand(argv, settings, startedAt);
+        return;
+      }
       const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, ['ycsb-a']);
-      const trials = integerFlag(argv.trials, '--trials');
+      const trials = integerFlag(argv.trials ?? 20, '--trials');
       const listed = String(argv.effects).split(',').filter((t) => t.trim() !== '');
       if (listed.length > MAX_EFFECTS) throw new UsageError(`--effects lists ${listed.length} effects; at most ${MAX_EFFECTS}`);
       const effects = [0, ...listed.map((t) => parseSlowdown(t, '--effects'))];
@@ -83,3 +114,40 @@ export function calibrateCommand(yargs: Argv): Argv {
     },
   );
 }
+
+/** `calibrate --simulate`: fit, predict, report. */
+async function simulateCommand(argv: { from?: string; scenarios?: (string | number)[]; quick: boolean; trials?: number; effects: string; out: string; json: boolean }, given: ContestSettings, startedAt: string): Promise<void> {
+  const trials = integerFlag(argv.trials ?? 200, '--trials');
+  const listed = String(argv.effects).split(',').filter((t) => t.trim() !== '');
+  if (listed.length > MAX_EFFECTS) throw new UsageError(`--effects lists ${listed.length} effects; at most ${MAX_EFFECTS}`);
+  const effects = listed.map((t) => parseSlowdown(t, '--effects'));
+  if (argv.from === undefined) prepareOutput(argv.out);
+  const fitted = await fittedRounds(argv, given.seed);
+  // Fitted to a real calibration: simulate it with that calibration's settings, to set side by side.
+  const from = fitted.report?.calibration ? fitted.report.settings : null;
+  const settings: ContestSettings = from ? { ...given, ...pickContestSettings(from) } : given;
+  const out = prepareOutput(argv.out);
+  const fits = poolFits(fitComparisons(fitted.samples));
+  if (fits.length === 0) throw new UsageError(`${fitted.source}: no metric has the 6 paired rounds a fit needs`);
+  const progress = lazyProgress('simulating');
+  let prediction;
+  try {
+    prediction = await predict(fits, { scenarios: fitted.scenarios, contest: settings, gate: { ...settings, alpha: GATE_ALPHA, confirm: 1 }, trials, seed: settings.seed, effects: from ? (fitted.report!.calibration!.effects.map((e) => e.effect)) : effects, onProgress: (label) => progress.update(label, 0, 1) });
+  } finally {
+    progress.stop();
+  }
+  const measured = fitted.report?.calibration?.effects.map((e) => ({ effect: e.effect, rate: rateOf(e.hits, e.trials) }));
+  const simulation: SimulationEntry = { source: fitted.source, trials, ...prediction, ...(measured ? { measured } : {}) };
+  const report = newReport({ command: 'calibrate', startedAt, settings: { ...settings, simulate: true, trials, from: argv.from ?? null }, scenarios: fitted.scenarios, simulation });
+  await writeReport(report, out);
+  if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${simulationText(simulation)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+}
+
+/** The contest settings recorded in a report's settings. */
+function pickContestSettings(settings: Record<string, unknown>): Partial<ContestSettings> {
+  const out: Partial<ContestSettings> = {};
+  for (const k of ['alpha', 'threshold', 'minRounds', 'maxRounds', 'step'] as const) if (typeof settings[k] === 'number') out[k] = settings[k] as number;
+  return out;
+}
+

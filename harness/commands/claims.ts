@@ -6,24 +6,8 @@ import { lazyProgress } from '../progress.js';
 import { integerFlag } from './flags.js';
 import { checkJobs, prepareOutput } from './preflight.js';
 import { type ClaimEntry } from '../../reports/schema.js';
+import { claimsText } from '../../reports/terminal.js';
 import { writeReport } from '../../reports/write-report.js';
-
-function show(value: number, unit: string): string {
-  if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
-  if (unit === 'fraction') return `${(value * 100).toFixed(1)}%`;
-  return `${value.toFixed(value >= 100 ? 0 : 2)}${unit === 'x' ? 'x' : ''}`;
-}
-
-export function claimsText(claims: ClaimEntry[]): string {
-  const lines = [`${'claim'.padEnd(72)} ${'claimed'.padStart(14)} ${'measured (range)'.padStart(30)}  verdict`];
-  for (const c of claims) {
-    const measured = `${show(c.measured, c.unit)} (${show(c.range[0], c.unit)}-${show(c.range[1], c.unit)})`;
-    lines.push(`${c.claim.padEnd(72)} ${`${c.comparator} ${show(c.target, c.unit)}`.padStart(14)} ${measured.padStart(30)}  ${c.passed ? 'pass' : 'FAIL'}`);
-  }
-  const failed = claims.filter((c) => !c.passed).length;
-  lines.push('', `${claims.length - failed} of ${claims.length} claims hold on this machine; ${failed} fail${claims.some((c) => c.claim.includes('100k')) ? ' (--quick: the claims made at 1M measured at 100k)' : ''}`);
-  return lines.join('\n');
-}
 
 export function claimsCommand(yargs: Argv): Argv {
   return yargs.command(

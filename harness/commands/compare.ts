@@ -11,8 +11,7 @@ import type { Arm } from '../runner/types.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { resolveScenarios } from './common.js';
-import { formatNs } from '../../reports/markdown.js';
-import type { Comparison, Report } from '../../reports/schema.js';
+import { compareText } from '../../reports/terminal.js';
 import { writeReport } from '../../reports/write-report.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
@@ -41,18 +40,6 @@ function findFactoryOrNull(name: string) {
   }
 }
 
-function formatValue(c: Comparison, value: number): string {
-  return c.unit === 'ns' ? formatNs(value) : c.unit === 'ops/s' ? `${Math.round(value).toLocaleString('en-US')} ops/s` : `${value.toFixed(1)} ${c.unit}`;
-}
-
-/** One line per comparison, for the terminal. */
-export function comparisonLines(comparisons: Comparison[]): string[] {
-  return comparisons.map((c) => {
-    const head = `${c.scenario} ${c.pair === 'A vs B' ? '' : `${c.pair} `}${c.metric}`.padEnd(34);
-    return `${head} ${formatValue(c, c.a.median).padStart(16)} -> ${formatValue(c, c.b.median).padEnd(16)} B/A ${c.ratio.toFixed(3)} [${c.ci[0].toFixed(3)}, ${c.ci[1].toFixed(3)}]  p ${c.pValue.toPrecision(2).padEnd(7)} ${c.verdict.toUpperCase()}`;
-  });
-}
-
 /** Runs one contest per scenario with a progress bar. */
 export async function runContests(scenarios: Scenario[], pairs: (scenario: Scenario) => Pair[], settings: ContestSettings, title: string): Promise<ContestResult[]> {
   const contests: ContestResult[] = [];
@@ -65,14 +52,6 @@ export async function runContests(scenarios: Scenario[], pairs: (scenario: Scena
     }
   }
   return contests;
-}
-
-export function textOf(report: Report, contests: ContestResult[]): string {
-  const lines: string[] = [];
-  for (const c of contests) lines.push(`${c.scenario.name}: ${c.stopped}`);
-  lines.push('', ...comparisonLines(report.comparisons));
-  if (report.warnings.length > 0) lines.push('', ...report.warnings.map((w) => `warning: ${w}`));
-  return lines.join('\n');
 }
 
 export function compareCommand(yargs: Argv): Argv {
@@ -112,7 +91,7 @@ export function compareCommand(yargs: Argv): Argv {
       const report = contestReport(contests, { command: 'compare', argv: process.argv.slice(2), startedAt, settings, extraSettings: { injectSlowdown: slowdown } });
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${textOf(report, contests)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+      else process.stdout.write(`${compareText(report, contests)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
     },
   );
 }

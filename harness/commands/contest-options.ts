@@ -31,13 +31,13 @@ export function checkAlpha(alpha: number): number {
   return alpha;
 }
 
-export function withContestOptions<T>(y: Argv<T>, defaults: { maxRounds: number; minRounds: number; threshold?: number }) {
+export function withContestOptions<T>(y: Argv<T>, defaults: { maxRounds: number; minRounds: number; threshold?: number; alpha?: number; alphaMeaning?: string }) {
   return y
     .option('rounds', { type: 'number', default: defaults.maxRounds, describe: 'most paired rounds per scenario (each a fresh process measuring both sides in turns)' })
     .option('min-rounds', { type: 'number', default: defaults.minRounds, describe: 'rounds before the first look at the results' })
     .option('step', { type: 'number', default: DEFAULT_SETTINGS.step, describe: 'rounds between looks (it stops at a look once the verdict is settled)' })
     .option('threshold', { type: 'string', default: String(defaults.threshold ?? DEFAULT_SETTINGS.threshold), describe: 'noise threshold: a change inside ±threshold is never called (0.02 or 2%)' })
-    .option('alpha', { type: 'number', default: DEFAULT_SETTINGS.alpha, describe: 'false-alarm level of a whole sequential run (spread over its looks)' })
+    .option('alpha', { type: 'number', default: defaults.alpha ?? DEFAULT_SETTINGS.alpha, describe: defaults.alphaMeaning ?? 'false-alarm level of each metric over a whole sequential run (0.001 at every look before the last)' })
     .option('seed', { type: 'number', describe: 'seed for turn orders and resampling (default: random, printed)' })
     .option('quick', { type: 'boolean', default: false, describe: 'scaled-down scenarios (the sizes of run --quick)' });
 }

@@ -8,54 +8,22 @@ import { loadBuildRegistry } from '../builds.js';
 import { contestReport } from '../compare/report.js';
 import { currentEnvironment } from '../environment.js';
 import { type Baseline, baselinePath, checkBaselineUsable, loadBaseline, readBaselineFile } from '../gate/baselines.js';
-import { type CheckResult, complexityCheck, memoryReclamationCheck } from '../gate/checks.js';
-import { type Confirmation, type GateSettings, compareUnpaired, confirmAgainstBaseline, freshRounds, gateAgainst, gateVerdict, runnable, sidesOf } from '../gate/gate.js';
+import { gateAgainstBaseline } from '../gate/baseline-gate.js';
+import { type CheckResult, memoryReclamationCheck } from '../gate/checks.js';
+import { type Confirmation, GATE_ALPHA, GATE_IMPLS, GATE_SUITE, type GateSettings, gateAgainst, gateVerdict, runnable } from '../gate/gate.js';
 import { lazyProgress } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { checkDistinct, resolveScenarios } from './common.js';
 import { integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
-import { comparisonLines } from './compare.js';
+import { gateMarkdown } from '../../reports/markdown.js';
 import { type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
+import { gateText } from '../../reports/terminal.js';
 import { writeReport } from '../../reports/write-report.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
-/** Scenarios the gate measures when none are named: every kind of workload, under 5 minutes with --quick. */
-export const GATE_SUITE = ['ycsb-a', 'ycsb-c', 'ycsb-e', 'bulk-vs-individual', 'growth', 'durable-writes'];
-export const GATE_IMPLS = ['primary', 'optimized'];
 
-const fixed = (x: number) => x.toFixed(3);
-
-export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: string[], wideCis: number): string {
-  const lines: string[] = [];
-  for (const r of gate.regressed) lines.push(`REGRESSED ${r.scenario} ${r.pair} ${r.metric}: ratio ${fixed(r.ratio)} [${fixed(r.ci[0])}, ${fixed(r.ci[1])}], p = ${r.pValue.toPrecision(2)}`);
-  for (const c of gate.confirmations.filter((x) => !x.confirmed)) {
-    lines.push(`not confirmed (passes): ${c.scenario} ${c.pair} ${c.metric} looked regressed, then measured ${c.attempts.map((a) => `${fixed(a.ratio)} ${a.verdict}`).join(', ')}`);
-  }
-  for (const c of gate.checks) lines.push(`${c.passed ? 'check passed' : 'CHECK FAILED'}: ${c.name}: ${c.detail}`);
-  lines.push('', ...comparisonLines(comparisons));
-  // A gate prints what decides it; the many "CI wider than the threshold" notes go to report.json.
-  if (warnings.length > 0) lines.push('', ...warnings.map((w) => `warning: ${w}`));
-  if (wideCis > 0) lines.push('', `note: ${wideCis} of ${comparisons.length} metrics have a 95% CI wider than the ±${(gate.threshold * 100).toFixed(1)}% threshold, so a change that small could go unseen there (report.json lists them, with the rounds that would resolve each)`);
-  const failedChecks = gate.checks.filter((c) => !c.passed).length;
-  lines.push('', gate.exitCode === 0 ? `gate passed: ${comparisons.length} metrics within the ±${(gate.threshold * 100).toFixed(1)}% band or not significantly worse, ${gate.checks.length} checks passed` : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks`);
-  return lines.join('\n');
-}
-
-/** summary.md opens with the verdict and what failed. */
-function gateMarkdown(gate: GateEntry): string {
-  const lines = [`# Gate: ${gate.exitCode === 0 ? 'passed' : 'FAILED'}`, '', `Base: \`${gate.base}\`; candidate: ${gate.candidate}; noise threshold ±${(gate.threshold * 100).toFixed(1)}%; regressions re-measured ${gate.confirm} time(s) before failing.`, ''];
-  if (gate.regressed.length > 0) {
-    lines.push('| scenario | implementation | metric | ratio | 95% CI | p |', '|---|---|---|---|---|---|');
-    for (const r of gate.regressed) lines.push(`| ${r.scenario} | ${r.pair} | ${r.metric} | ${fixed(r.ratio)} | [${fixed(r.ci[0])}, ${fixed(r.ci[1])}] | ${r.pValue.toPrecision(2)} |`);
-    lines.push('');
-  }
-  for (const c of gate.checks) lines.push(`- ${c.passed ? 'passed' : '**FAILED**'}: ${c.name}: ${c.detail}`);
-  lines.push('', '');
-  return lines.join('\n');
-}
-
-function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], confirmations: Confirmation[], checks: CheckResult[]): GateEntry {
+function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], suspects: number, confirmations: Confirmation[], checks: CheckResult[]): GateEntry {
   const verdict = gateVerdict(comparisons, confirmations, checks, settings.confirm);
   return {
     mode,
@@ -63,26 +31,13 @@ function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, s
     candidate,
     threshold: settings.threshold,
     confirm: settings.confirm,
+    alpha: settings.alpha,
+    suspects,
     exitCode: verdict.exitCode,
     regressed: verdict.regressed.map((c) => ({ scenario: c.scenario, pair: c.pair, metric: c.metric, ratio: c.ratio, ci: c.ci, pValue: c.pValue })),
     confirmations,
     checks,
   };
-}
-
-/** C(n, k), for the smallest two-sided Mann-Whitney p-value of m against n rounds: 2 / C(m + n, m). */
-function choose(n: number, k: number): number {
-  let c = 1;
-  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
-  return c;
-}
-
-/** A warning when the rounds of a baseline comparison cannot reach p < alpha whatever they show. */
-function tooFewRounds(comparisons: Comparison[], alpha: number): string[] {
-  const weak = comparisons.filter((c) => 2 / choose(c.a.samples.length + c.b.samples.length, c.a.samples.length) >= alpha);
-  if (weak.length === 0) return [];
-  const c = weak[0];
-  return [`too few rounds: ${c.a.samples.length} against ${c.b.samples.length} rounds cannot reach p < ${alpha} with the Mann-Whitney test (${weak.length} metrics), so nothing can be called regressed; save the baseline with more --rounds (8 is the default)`];
 }
 
 /** The baseline's scenarios, or those named (each must be in the baseline). */
@@ -107,7 +62,7 @@ export function gateCommand(yargs: Argv): Argv {
           .option('baseline', { type: 'string', describe: 'name of a saved baseline (tunebench baseline save) to compare a fresh run with' })
           .option('candidate', { type: 'string', describe: 'with --baseline: compare this saved baseline (name or file) instead of measuring now' })
           .option('impl', { type: 'string', array: true, describe: `with --against: implementation specs (default: ${GATE_IMPLS.join(', ')})` })
-          .option('confirm', { type: 'number', default: 1, describe: 're-measurements a regression must survive before the gate fails (0: none)' })
+          .option('confirm', { type: 'number', default: 1, describe: 'confirmation stages: suspects are re-measured on fresh rounds this many times and fail the gate only if confirmed every time (0: the first pass decides)' })
           .option('inject-slowdown', { type: 'string', describe: "calibration aid: slow this build's side by this fraction (0.1 = 10%), to see that the gate catches it" })
           .option('allow-other-machine', { type: 'boolean', default: false, describe: 'use a baseline saved on another machine (timings rarely carry over)' })
           .option('out', { type: 'string', default: 'tunebench-gate', describe: 'directory for report.json, gate.png and summary.md' })
@@ -116,7 +71,7 @@ export function gateCommand(yargs: Argv): Argv {
           .example('$0 gate --quick --against ../base', 'CI: this checkout against the base branch built in ../base')
           .example('$0 gate --baseline main', 'against the baseline saved with tunebench baseline save')
           .example('$0 gate ycsb-a --against ../base --inject-slowdown 0.1', 'does the gate catch a 10% slowdown?'),
-        { maxRounds: 16, minRounds: 8 },
+        { maxRounds: 16, minRounds: 8, alpha: GATE_ALPHA, alphaMeaning: 'false-fail level of the whole gate: each suspect is confirmed at alpha / suspects' },
       ),
     async (argv) => {
       const startedAt = new Date().toISOString();
@@ -157,7 +112,7 @@ export function gateCommand(yargs: Argv): Argv {
           const checks = [...result.checks, memoryReclamationCheck(memoryEntries)];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against) } });
           shown = { warnings: result.contests.flatMap((c) => c.warnings), wideCis: result.contests.reduce((n, c) => n + c.wideCis.length, 0) };
-          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.confirmations, checks);
+          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks);
         } else {
           const machine = currentEnvironment();
           const baseline = loadBaseline(argv.baseline!, machine, { allowOtherMachine: argv.allowOtherMachine });
@@ -172,50 +127,19 @@ export function gateCommand(yargs: Argv): Argv {
             for (const s of scenarios) if (!candidate.rounds.some((r) => r.scenario === s.name)) throw new UsageError(`candidate "${candidate.name}" has no rounds of scenario "${s.name}"`);
           }
           out = prepareOutput(argv.out);
-          const rounds = Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1);
-          const before = sidesOf(baseline.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
-          const labels = { a: `baseline ${baseline.name}`, b: 'now' };
-          let after;
-          let confirmations: Confirmation[] = [];
-          let effectiveConfirm = confirm;
-          let candidateName = `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`;
-          if (candidate) {
-            after = sidesOf(candidate.rounds.filter((r) => scenarios.some((s) => s.name === r.scenario)));
-            effectiveConfirm = 0;
-            candidateName = `saved baseline "${candidate.name}" (nothing re-measured)`;
-          } else {
-            after = sidesOf(await freshRounds(scenarios, impls, Math.round(rounds), baseline.quick, slowdown, { onProgress: progress.update }));
-          }
-          const comparisons = compareUnpaired(before, after, settings, labels);
-          for (const side of before) {
-            if (!after.some((x) => x.scenario === side.scenario && x.implementation === side.implementation)) throw new UsageError(`the run has no rounds of ${side.scenario} x ${side.implementation} to compare with the baseline`);
-          }
-          if (effectiveConfirm > 0) {
-            const flagged = comparisons.filter((c) => c.verdict === 'regressed');
-            confirmations = await confirmAgainstBaseline(
-              flagged,
-              before,
-              async (names) => sidesOf(await freshRounds(scenarios.filter((s) => names.includes(s.name)), impls, Math.round(rounds), baseline.quick, slowdown, { onProgress: progress.update })),
-              settings,
-              labels,
-            );
-          }
-          const growth = after.filter((s) => scenarios.find((x) => x.name === s.scenario)?.kind === 'growth');
-          const checks: CheckResult[] = [...growth.map((s) => complexityCheck(`${s.scenario}, ${s.implementation}`, s.rounds)), memoryReclamationCheck(baseline.quick ? 200_000 : 1_000_000)];
+          const result = await gateAgainstBaseline({ baseline, scenarios, impls, candidate, slowdown, settings, machine: machine.fingerprint }, { onProgress: progress.update });
+          const effective = { ...settings, confirm: result.confirm };
           report = newReport({
             command: 'gate',
             startedAt,
             environment: machine,
-            settings: { ...settings, confirm: effectiveConfirm, injectSlowdown: slowdown, baseline: baseline.name, baselineSavedAt: baseline.savedAt, baselineMachine: baseline.environment.fingerprint },
+            settings: { ...effective, injectSlowdown: slowdown, baseline: baseline.name, baselineSavedAt: baseline.savedAt, baselineMachine: baseline.environment.fingerprint },
             scenarios,
-            comparisons,
-            warnings: [
-              ...(baseline.environment.fingerprint === machine.fingerprint ? [] : [`baseline "${baseline.name}" comes from another machine (${baseline.environment.fingerprint}); its timings may not carry over`]),
-              ...tooFewRounds(comparisons, settings.alpha),
-            ],
+            comparisons: result.comparisons,
+            warnings: result.warnings,
           });
           shown = { warnings: report.warnings, wideCis: 0 };
-          report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), candidateName, { ...settings, confirm: effectiveConfirm }, comparisons, confirmations, checks);
+          report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), result.candidateName, effective, result.comparisons, result.suspects.length, result.confirmations, result.checks);
         }
       } finally {
         progress.stop();

@@ -4,30 +4,9 @@ import { resolveImpls, resolveScenarios } from './common.js';
 import { integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { findFactory } from '../adapters/registry.js';
-import { formatNs } from '../../reports/markdown.js';
-import type { Report } from '../../reports/schema.js';
+import { runText } from '../../reports/terminal.js';
 import { writeReport } from '../../reports/write-report.js';
 import { runSuite } from '../run-suite.js';
-
-/** A few lines for the terminal: one per result. */
-export function textSummary(report: Report): string {
-  const lines: string[] = [];
-  for (const r of report.results) {
-    const head = `${r.scenario.padEnd(20)} ${r.implementation.padEnd(28)}`;
-    if (r.metrics.opsPerSec && r.metrics.latencyNs) {
-      const t = r.metrics.opsPerSec;
-      lines.push(`${head} ${Math.round(t.median).toLocaleString('en-US').padStart(12)} ops/s [${Math.round(t.ci[0]).toLocaleString('en-US')}-${Math.round(t.ci[1]).toLocaleString('en-US')}]  p50 ${formatNs(r.metrics.latencyNs.p50)}  p99 ${formatNs(r.metrics.latencyNs.p99)}`);
-    } else {
-      const largest = Math.max(...r.series.map((s) => s.n));
-      const shown = r.series.filter((s) => s.n === largest).map((s) => `${s.metric} ${s.unit === 'ns' ? formatNs(s.median) : `${s.median.toFixed(2)}${s.unit}`}`);
-      lines.push(`${head} at n=${largest.toLocaleString('en-US')}: ${shown.join(', ')}`);
-    }
-    for (const s of r.sla) lines.push(`${''.padEnd(50)} SLA ${s.pass ? 'pass' : 'FAIL'}: ${s.rule} (measured ${s.measured.toFixed(3)})`);
-    for (const w of r.warnings) lines.push(`${''.padEnd(50)} warning: ${w}`);
-  }
-  for (const s of report.skipped) lines.push(`skipped ${s.scenario} x ${s.implementation}: ${s.reason}`);
-  return lines.join('\n');
-}
 
 export function runCommand(yargs: Argv): Argv {
   return yargs.command(
@@ -71,7 +50,7 @@ export function runCommand(yargs: Argv): Argv {
       });
       const written = await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${textSummary(report)}\n\nreport: ${out}/report.json (${written.files.length - 2} charts, summary.md)\n`);
+      else process.stdout.write(`${runText(report)}\n\nreport: ${out}/report.json (${written.files.length - 2} charts, summary.md)\n`);
     },
   );
 }

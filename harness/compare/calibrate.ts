@@ -7,8 +7,11 @@
 import type { ImplSpec } from '../adapters/registry.js';
 import { copyOfThisBuild } from '../builds.js';
 import type { Verdict } from './statistics.js';
-import { type ContestResult, type ContestSettings, looksOf, runContest } from './contest.js';
-import { median, quantile } from '../stats.js';
+import { type ContestResult, type ContestSettings, type Pair, comparisonOf, judgeAll, lookLevels, looksOf, runContest, runPairedRounds } from './contest.js';
+import type { PairedSamples } from '../simulate/fit.js';
+import { formatImplSpec } from '../adapters/registry.js';
+import type { Comparison } from '../../reports/schema.js';
+import { median, quantile } from '../stats/basics.js';
 import type { Scenario } from '../../scenarios/schema.js';
 import * as ss from 'simple-statistics';
 
@@ -44,6 +47,8 @@ export interface Calibration {
   /** Smallest tried effect detected in at least 95% of trials, and the one the noise predicts at the first look. */
   minimumDetectableEffect: { observed: number | null; predicted: number | null };
   suggestion: { threshold: number; rounds: number; why: string };
+  /** Every A/A trial's paired values per metric (what `calibrate --simulate --from` fits). */
+  aaSamples: PairedSamples[];
 }
 
 export interface CalibrationPlan {
@@ -69,7 +74,7 @@ function outcomeOf(contest: ContestResult, effect: number, trial: number): Trial
 /** z such that P(Z < z) = p, from simple-statistics' probit. */
 const z = (p: number) => ss.probit(p);
 
-export function summarize(trials: TrialOutcome[], settings: ContestSettings, aaRoundLogRatios: Map<string, number[]>): Omit<Calibration, 'trials'> {
+export function summarize(trials: TrialOutcome[], settings: ContestSettings, aaRoundLogRatios: Map<string, number[]>): Omit<Calibration, 'trials' | 'aaSamples'> {
   const effects = [...new Set(trials.map((t) => t.effect))].sort((a, b) => a - b);
   const summaries: EffectSummary[] = effects.map((effect) => {
     const mine = trials.filter((t) => t.effect === effect);
@@ -81,10 +86,10 @@ export function summarize(trials: TrialOutcome[], settings: ContestSettings, aaR
   const aa = summaries.find((s) => s.effect === 0);
   const noise = [...aaRoundLogRatios].filter(([, v]) => v.length > 2).map(([metric, values]) => ({ metric, sdLogRatio: ss.sampleStandardDeviation(values) }));
   const throughputSd = noise.find((n) => n.metric === 'throughput')?.sdLogRatio ?? null;
-  const looks = looksOf(settings).length;
-  const zSum = z(1 - settings.alpha / looks / 2) + z(0.95);
+  const levels = lookLevels(looksOf(settings), settings.alpha);
+  const zSum = z(1 - levels[levels.length - 1] / 2) + z(0.95);
   const detected = summaries.filter((s) => s.effect > 0 && s.rate >= 0.95).map((s) => s.effect);
-  const predicted = throughputSd === null ? null : Math.exp(settings.threshold + (zSum * throughputSd) / Math.sqrt(settings.minRounds)) - 1;
+  const predicted = throughputSd === null ? null : Math.exp(settings.threshold + (zSum * throughputSd) / Math.sqrt(settings.maxRounds)) - 1;
   // A threshold above the A/A trials' typical final throughput ratios keeps false alarms rare.
   const aaRatios = trials.filter((t) => t.effect === 0 && t.ratios.throughput !== undefined).map((t) => Math.abs(Math.log(t.ratios.throughput)));
   const threshold = aaRatios.length > 0 ? Math.max(0.02, Math.ceil(quantile(aaRatios, 0.99) * 200) / 200) : settings.threshold;
@@ -111,6 +116,7 @@ export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
   const copy = copyOfThisBuild();
   const trials: TrialOutcome[] = [];
   const aaRoundLogRatios = new Map<string, number[]>();
+  const aaSamples: PairedSamples[] = [];
   const total = plan.trials * plan.effects.length * plan.scenarios.length;
   try {
     for (let trial = 0; trial < plan.trials; trial++) {
@@ -122,6 +128,7 @@ export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
           const contest = await runContest(scenario, [{ name: 'A vs B', a, b }], { ...plan.settings, seed });
           trials.push(outcomeOf(contest, effect, trial));
           if (effect === 0) {
+            for (const c of contest.comparisons) aaSamples.push({ scenario: c.scenario, pair: c.pair, metric: c.metric, better: c.better, unit: c.unit, a: { samples: c.a.samples }, b: { samples: c.b.samples } });
             for (const c of contest.comparisons) {
               const list = aaRoundLogRatios.get(c.metric) ?? [];
               list.push(...c.a.samples.map((x, i) => Math.log(c.b.samples[i] / x)));
@@ -135,10 +142,34 @@ export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
   } finally {
     copy.remove();
   }
-  return { trials, ...summarize(trials, plan.settings, aaRoundLogRatios) };
+  return { trials, ...summarize(trials, plan.settings, aaRoundLogRatios), aaSamples };
 }
 
 /** Median rounds a trial took, for the text summary. */
 export function medianRounds(trials: TrialOutcome[]): number {
   return median(trials.map((t) => t.rounds));
 }
+
+/**
+ * A short real calibration for `calibrate --simulate`: `rounds` paired A/A rounds of each scenario
+ * (this build against a separate copy of it, every implementation a pair, as `gate --against`
+ * measures), whose values the noise model is fitted to.
+ */
+export async function measureNoise(scenarios: Scenario[], impls: ImplSpec[], rounds: number, quick: boolean, seed: number, onRound?: (label: string) => void): Promise<Comparison[]> {
+  const copy = copyOfThisBuild();
+  const comparisons: Comparison[] = [];
+  try {
+    for (const scenario of scenarios) {
+      const pairs: Pair[] = impls.map((impl) => {
+        const spec = formatImplSpec(impl);
+        return { name: spec, a: { label: `base ${spec}`, impl, build: copy.dir }, b: { label: `this ${spec}`, impl } };
+      });
+      const measured = await runPairedRounds(scenario, pairs, { looks: [rounds], quick, seed }, () => true, { onRound: (done) => onRound?.(`${scenario.name} round ${done} of ${rounds}`) });
+      comparisons.push(...judgeAll(pairs, measured, 0.02, 0.05).map((x) => comparisonOf(scenario, x, rounds, 0.05)));
+    }
+  } finally {
+    copy.remove();
+  }
+  return comparisons;
+}
+

@@ -7,10 +7,9 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as ss from 'simple-statistics';
-import { judge, pairedRatioCi, signFlipPValue, smallestPValue, withinBand } from '../../harness/compare/statistics.js';
-import { looksOf } from '../../harness/compare/contest.js';
-import { bootstrapCi, mannWhitneyU } from '../../harness/stats.js';
+import { judge, pairedRatio, smallestPValue, withinBand } from '../../harness/compare/statistics.js';
+import { lookLevels, looksOf } from '../../harness/compare/contest.js';
+import { mannWhitneyU } from '../../harness/stats/basics.js';
 import { race, type RaceSettings } from '../../harness/tune/race.js';
 import { candidatesOf, parseKnobOptions } from '../../harness/tune/candidates.js';
 import { Rng } from '../../scenarios/random.js';
@@ -32,47 +31,30 @@ describe('statistics against known values', () => {
     assert.ok(Math.abs(r.pValue - 0.2544) < 5e-4, String(r.pValue));
   });
 
-  it('sign-flip test: all 8 rounds one way gives p = 2/256 two-sided, 1/256 one-sided', () => {
-    const up = [0.1, 0.2, 0.05, 0.3, 0.1, 0.15, 0.12, 0.08];
-    assert.equal(signFlipPValue(up), 2 / 256);
-    assert.equal(signFlipPValue(up.map((d) => -d), 1, 'less'), 1 / 256);
-    assert.equal(signFlipPValue(up, 1, 'less'), 1);
+  it('the smallest two-sided signed-rank p of 8 rounds is 2/256', () => {
     assert.equal(smallestPValue(8), 2 / 256);
+    const up = [0.1, 0.2, 0.05, 0.3, 0.1, 0.15, 0.12, 0.08];
+    const j = judge(up.map(() => 100), up.map((d) => 100 * Math.exp(d)), { better: 'higher', threshold: 0.02, alpha: 0.05 });
+    assert.equal(j.pValue, 2 / 256);
+    assert.equal(j.pWorse, 1);
   });
 
-  it('sign-flip test: a symmetric sample is not significant; the exact and Monte Carlo paths agree', () => {
-    assert.equal(signFlipPValue([1, -1, 2, -2]), 1);
-    const rng = new Rng(3);
-    const d = Array.from({ length: 21 }, () => normal(rng) + 0.3);
-    const exactish = signFlipPValue(d.slice(0, 20));
-    const monteCarlo = signFlipPValue(d.slice(0, 20).concat([0]));
-    assert.ok(Math.abs(exactish - monteCarlo) < 0.01, `${exactish} vs ${monteCarlo}`);
-  });
-
-  it('bootstrap CI of the median covers the true median in about 95% of samples', () => {
-    const rng = new Rng(42);
-    let covered = 0;
-    const trials = 300;
-    for (let t = 0; t < trials; t++) {
-      const xs = Array.from({ length: 25 }, () => 10 + normal(rng));
-      const [lo, hi] = bootstrapCi(xs, (s) => ss.median(s), { resamples: 1000, seed: t + 1 });
-      if (lo <= 10 && 10 <= hi) covered++;
-    }
-    const rate = covered / trials;
-    assert.ok(rate >= 0.9 && rate <= 0.99, `coverage ${rate}`);
-  });
-
-  it('paired ratio CI brackets the median ratio', () => {
-    const a = [100, 102, 98, 101, 99, 103];
+  it('the paired ratio is the Hodges-Lehmann estimate of the log ratios, inside its interval', () => {
+    const a = [100, 102, 98, 101, 99, 103, 100, 97];
     const b = a.map((x, i) => x * (0.9 + i * 0.002));
-    const [lo, hi] = pairedRatioCi(a, b);
-    assert.ok(lo <= 0.905 && hi >= 0.905 && hi < 1);
+    const { ratio, ci } = pairedRatio(a, b);
+    assert.ok(ci[0] <= ratio && ratio <= ci[1] && ci[1] < 1);
+    assert.ok(Math.abs(ratio - 0.907) < 0.002, String(ratio));
   });
 
-  it('looks: from min rounds every step, always ending at the most rounds', () => {
+  it('looks: from min rounds every step, always ending at the most rounds; Haybittle-Peto levels', () => {
     assert.deepEqual(looksOf({ minRounds: 8, maxRounds: 16, step: 2 }), [8, 10, 12, 14, 16]);
     assert.deepEqual(looksOf({ minRounds: 8, maxRounds: 9, step: 2 }), [8, 9]);
     assert.deepEqual(looksOf({ minRounds: 5, maxRounds: 5, step: 2 }), [5]);
+    const levels = lookLevels([8, 10, 12, 14, 16], 0.05);
+    assert.deepEqual(levels.slice(0, 4), [0.001, 0.001, 0.001, 0.001]);
+    assert.ok(Math.abs(levels[4] - 0.046) < 1e-12);
+    assert.ok(Math.abs(lookLevels([8, 16, 32, 48], 0.002).reduce((s, x) => s + x, 0) - 0.002) < 1e-15);
   });
 });
 
@@ -100,6 +82,7 @@ describe('verdict rules', () => {
   it('a large change on too few rounds is not significant: unchanged', () => {
     const j = judge([100, 100, 100, 100], [80, 80, 80, 80], options);
     assert.equal(j.pValue, 2 / 16);
+    assert.equal(j.ratio, 0.8);
     assert.equal(j.verdict, 'unchanged');
     assert.match(j.reason, /not significant/);
   });
@@ -141,7 +124,7 @@ describe('the race on synthetic candidates', () => {
     const result = await race(labels, synthetic(7), settings(7));
     const worst = result.entrants.find((e) => e.label === 'c7')!;
     assert.equal(worst.droppedAfter, 5);
-    assert.match(worst.why!, /worse than c\d after 5 rounds: score ratio 0\.\d+ \[.*\], one-sided p = /);
+    assert.match(worst.why!, /worse than c\d after 5 rounds: rank sum \d+(\.\d)? against \d+(\.\d)?, more than the critical difference \d+\.\d \(Friedman p = /);
     assert.ok(result.log.some((e) => e.event === 'dropped' && e.label === 'c7'));
   });
 
