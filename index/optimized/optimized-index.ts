@@ -17,7 +17,7 @@ import { DurableIndex } from '../storage/durable-index.js';
 import type { BulkDeleteResult, BulkInsertResult, CompactResult, IdPathPair, TreeAnalysis } from '../types.js';
 import { type ReaderPool, createReaderPool } from '../concurrent/pool.js';
 import type { ContentionMetrics } from '../concurrent/rwlock.js';
-import { MetricsCollector, OPERATIONS, type LatencySummary, type OperationName } from '../metrics/collector.js';
+import { LATENCY_SAMPLE_EVERY, MetricsCollector, OPERATIONS, type LatencySummary, type OperationName } from '../metrics/collector.js';
 import { type Alert, complexityAlert, memoryLeakAlert, slaAlerts, storageAlert } from '../metrics/alerts.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { type AdaptiveDecision, AdaptiveController } from './adaptive.js';
@@ -55,7 +55,9 @@ export interface Dashboard {
   at: string;
   uptimeMs: number;
   config: OptimizationConfig;
+  /** Exact counts; latency (its `count`: the operations timed) from one single get, insert or delete in `latencySampleEvery`, and from every bulk call, getMany, range and flush. */
   operations: Record<OperationName, { count: number; latencyNs: LatencySummary }>;
+  latencySampleEvery: number;
   throughput: { opsPerSec: number; recentOpsPerSec: number };
   groups: { count: number; writes: number; meanSize: number; maxSize: number; sizes: { size: number; groups: number }[] };
   bulkEfficiency: { individualNsPerWrite: number | null; groupedNsPerWrite: number | null; speedup: number | null };
@@ -128,8 +130,9 @@ export class OptimizedIndex {
     if (this.closed) throw new IndexError('CLOSED', 'the optimized index is closed');
   }
 
+  /** Counts an operation begun at `started` (-1: not one the collector times; see LATENCY_SAMPLE_EVERY). */
   private done(op: OperationName, started: number, items = 1): void {
-    this.metrics.record(op, (now() - started) * 1e6, items);
+    this.metrics.record(op, started, items);
     this.adaptive?.onOperations(items);
   }
 
@@ -154,7 +157,7 @@ export class OptimizedIndex {
       // A bad write fails alone; it never joins a group.
       return Promise.reject(error);
     }
-    const started = now();
+    const started = this.metrics.sampleStart();
     if (!this.config.enableBulkOperations) {
       try {
         const t0 = now();
@@ -256,8 +259,9 @@ export class OptimizedIndex {
     } catch (error) {
       return Promise.reject(error);
     }
-    const started = now();
-    const pending = this.overlay.get(id.toLowerCase());
+    const started = this.metrics.sampleStart();
+    // Nothing pending (always, for one client): skip the lower-casing and the Map lookup.
+    const pending = this.overlay.size === 0 ? undefined : this.overlay.get(id.toLowerCase());
     if (pending) {
       this.done('get', started);
       return Promise.resolve(pending.kind === 'insert' ? pending.path : undefined);
@@ -265,7 +269,7 @@ export class OptimizedIndex {
     const batching = this.pool !== null && (this.meanReadBatch >= POOL_MIN_BATCH || this.probing || ++this.sinceProbe >= READ_PROBE_EVERY);
     if (!batching) {
       const path = this.inner.get(id);
-      this.metrics.recordReadCost(this.inner.size, (now() - started) * 1e6);
+      if (started >= 0) this.metrics.recordReadCost(this.inner.size, (now() - started) * 1e6);
       this.done('get', started);
       return Promise.resolve(path);
     }
@@ -328,8 +332,9 @@ export class OptimizedIndex {
     });
     const answers: (string | undefined)[] = new Array(ids.length);
     const rest: number[] = [];
+    const overlay = this.overlay.size === 0 ? null : this.overlay;
     ids.forEach((id, i) => {
-      const pending = this.overlay.get(id.toLowerCase());
+      const pending = overlay?.get(id.toLowerCase());
       if (pending) answers[i] = pending.kind === 'insert' ? pending.path : undefined;
       else rest.push(i);
     });
@@ -436,6 +441,7 @@ export class OptimizedIndex {
       uptimeMs: now() - m.startedAt,
       config: structuredClone(this.config),
       operations,
+      latencySampleEvery: LATENCY_SAMPLE_EVERY,
       throughput: { opsPerSec: throughput.sinceStart, recentOpsPerSec: throughput.recent },
       groups: { count: m.groups, writes: m.groupedWrites, meanSize: m.groups === 0 ? 0 : m.groupedWrites / m.groups, maxSize: m.maxGroupSize, sizes: m.groupSizes() },
       bulkEfficiency: { individualNsPerWrite: m.individualNsPerWrite, groupedNsPerWrite: m.groupedNsPerWrite, speedup: m.bulkEfficiency() },

@@ -18,6 +18,7 @@ import { IndexError, MemoryIndex, type OptimizedIndex, createMemoryIndex, create
 import type { DocumentId, IdPathPair } from '../../index/index.js';
 import { checkInvariants } from '../../index/tree/analysis.js';
 import { complexityAlert, fitGrowth, memoryLeakAlert, slaAlerts } from '../../index/metrics/alerts.js';
+import { LATENCY_SAMPLE_EVERY } from '../../index/metrics/collector.js';
 import { idFor, pathFor as crashPath } from '../fixtures/crash-writer.js';
 import { pathFor, spreadId } from './helpers.js';
 
@@ -183,14 +184,15 @@ describe('each config field changes behaviour', () => {
   it('sla: a p99 or throughput service level the index misses raises an alert naming its evidence; none without one', async () => {
     const alerts = async (sla: { p99Ms?: number; minOpsPerSec?: number }) =>
       using(inMemory({ sla }), async (index) => {
-        await insertAll(index, 0, 1200);
+        await insertAll(index, 0, 3200);
         for (let i = 0; i < 200; i++) await index.get(spreadId(i));
         return index.dashboard().alerts;
       });
     const p99 = await alerts({ p99Ms: 1e-6 });
-    assert.ok(p99.some((a) => a.kind === 'p99' && a.evidence.operation === 'insert' && Number(a.evidence.samples) === 1200));
+    // One single operation in LATENCY_SAMPLE_EVERY is timed: 200 of the 3200 inserts.
+    assert.ok(p99.some((a) => a.kind === 'p99' && a.evidence.operation === 'insert' && Number(a.evidence.samples) === 3200 / LATENCY_SAMPLE_EVERY));
     const throughput = await alerts({ minOpsPerSec: 1e12 });
-    assert.ok(throughput.some((a) => a.kind === 'throughput' && Number(a.evidence.operations) >= 1400));
+    assert.ok(throughput.some((a) => a.kind === 'throughput' && Number(a.evidence.operations) >= 3400));
     assert.deepEqual(await alerts({}), []);
   });
 });
@@ -353,6 +355,10 @@ describe('dashboard and Prometheus', () => {
       assert.equal(d.operations.get.count, 50);
       assert.equal(d.operations.getMany.count, 300);
       assert.equal(d.operations.delete.count, 1);
+      // Counts are exact; single operations are timed one in LATENCY_SAMPLE_EVERY, getMany always.
+      assert.equal(d.latencySampleEvery, LATENCY_SAMPLE_EVERY);
+      assert.equal(d.operations.insert.latencyNs.count, Math.floor(500 / LATENCY_SAMPLE_EVERY));
+      assert.equal(d.operations.getMany.latencyNs.count, 1);
       assert.ok(d.operations.insert.latencyNs.p50 > 0 && d.operations.insert.latencyNs.p50 <= d.operations.insert.latencyNs.p99);
       assert.equal(d.groups.writes, 501);
       assert.equal(d.tree.entries, 499);
