@@ -3,6 +3,7 @@
  * reader workers. Every OptimizationConfig field is a knob; `adaptive` turns on self-tuning.
  */
 import { DEFAULT_CONFIG, type OptimizedIndex, createMemoryIndex, createOptimizedIndex, openPrimaryIndex } from '../../index/index.js';
+import { ADAPTIVE_FIELDS, CONFIG_FIELDS, type FieldSpec } from '../../index/optimized/config.js';
 import type { Implementation, ImplementationFactory, KnobSpec, KnobValues, OpenContext } from './types.js';
 
 class OptimizedImplementation implements Implementation {
@@ -63,20 +64,13 @@ class OptimizedImplementation implements Implementation {
 }
 
 const d = DEFAULT_CONFIG;
+/** Every scalar OptimizationConfig field is a knob, with the library's own bounds and meaning. */
+const fieldKnob = (spec: FieldSpec, value: number | boolean): KnobSpec => ({ type: spec.type, ...(spec.min === undefined ? {} : { min: spec.min }), ...(spec.max === undefined ? {} : { max: spec.max }), default: value, description: spec.description });
 const knobs: Record<string, KnobSpec> = {
-  enableBulkOperations: { type: 'boolean', default: d.enableBulkOperations, description: 'group concurrent writes into bulk calls' },
-  bulkThreshold: { type: 'integer', min: 1, max: 65_536, default: d.bulkThreshold, description: 'most writes per group' },
-  maxBatchDelayMs: { type: 'number', min: 0, max: 10_000, default: d.maxBatchDelayMs, description: 'longest a partial group waits (ms)' },
-  enableConcurrentOptimization: { type: 'boolean', default: d.enableConcurrentOptimization, description: 'serve batched reads from reader workers' },
-  maxConcurrentReaders: { type: 'integer', min: 1, max: 64, default: d.maxConcurrentReaders, description: 'readers inside the lock at once' },
-  readerWorkers: { type: 'integer', min: 1, max: 16, default: d.readerWorkers, description: 'reader worker threads' },
-  enableAutoRebalancing: { type: 'boolean', default: d.enableAutoRebalancing, description: 'compact when fill or balance falls below the trigger' },
-  rebalancingTriggerThreshold: { type: 'number', min: 0, max: 1, default: d.rebalancingTriggerThreshold, description: 'fill/balance factor that triggers a rebuild' },
-  enableMemoryOptimization: { type: 'boolean', default: d.enableMemoryOptimization, description: 'compact when the heap fragments' },
-  fragmentationThreshold: { type: 'number', min: 0, max: 1, default: d.fragmentationThreshold, description: 'heap fragmentation that triggers a compaction' },
-  adaptive: { type: 'boolean', default: d.adaptive.enabled, description: 'tune bulkThreshold and maxConcurrentReaders while running' },
-  adaptiveEpochOps: { type: 'integer', min: 10, max: 10_000_000, default: d.adaptive.epochOps, description: 'operations per adaptive epoch' },
-  adaptiveMinGain: { type: 'number', min: 0, max: 10, default: d.adaptive.minGain, description: 'gain a new value must show to be kept' },
+  ...Object.fromEntries(Object.entries(CONFIG_FIELDS).map(([field, spec]) => [field, fieldKnob(spec, d[field as keyof typeof CONFIG_FIELDS])])),
+  adaptive: fieldKnob(ADAPTIVE_FIELDS.enabled, d.adaptive.enabled),
+  adaptiveEpochOps: fieldKnob(ADAPTIVE_FIELDS.epochOps, d.adaptive.epochOps),
+  adaptiveMinGain: fieldKnob(ADAPTIVE_FIELDS.minGain, d.adaptive.minGain),
 };
 
 export const optimizedFactory: ImplementationFactory = {

@@ -72,6 +72,42 @@ export const DEFAULT_CONFIG: OptimizationConfig = {
   adaptive: { enabled: false, knobs: ['bulkThreshold', 'maxConcurrentReaders'], epochOps: 2000, minGain: 0.05 },
 };
 
+/** A scalar config field: its type and bounds (inclusive) and what it does, in one line. */
+export interface FieldSpec {
+  type: 'integer' | 'number' | 'boolean';
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+type ScalarField = Exclude<keyof OptimizationConfig, 'sla' | 'adaptive'>;
+
+/**
+ * Every scalar field of OptimizationConfig, defined once: resolveConfig checks against it, the
+ * adaptive mode moves its knobs within these bounds, and the harness adapter's knobs
+ * (harness/adapters/optimized.ts) are made from it, so the three cannot disagree (they did:
+ * maxConcurrentReaders went up to 64 in the adapter and 65,535 here).
+ */
+export const CONFIG_FIELDS: Readonly<Record<ScalarField, FieldSpec>> = {
+  enableBulkOperations: { type: 'boolean', description: 'group concurrent writes into bulk calls' },
+  bulkThreshold: { type: 'integer', min: 1, max: 65_536, description: 'most writes per group' },
+  maxBatchDelayMs: { type: 'number', min: 0, max: 10_000, description: 'longest a partial group waits (ms)' },
+  enableConcurrentOptimization: { type: 'boolean', description: 'serve batched reads from reader workers' },
+  maxConcurrentReaders: { type: 'integer', min: 1, max: 64, description: 'readers inside the lock at once' },
+  readerWorkers: { type: 'integer', min: 1, max: 16, description: 'reader worker threads' },
+  enableAutoRebalancing: { type: 'boolean', description: 'compact when fill or balance falls below the trigger' },
+  rebalancingTriggerThreshold: { type: 'number', min: 0, max: 1, description: 'fill/balance factor that triggers a rebuild' },
+  enableMemoryOptimization: { type: 'boolean', description: 'compact when the heap fragments' },
+  fragmentationThreshold: { type: 'number', min: 0, max: 1, description: 'heap fragmentation that triggers a compaction' },
+};
+
+/** The numeric fields of AdaptiveConfig, defined as CONFIG_FIELDS are. */
+export const ADAPTIVE_FIELDS: Readonly<Record<'enabled' | 'epochOps' | 'minGain', FieldSpec>> = {
+  enabled: { type: 'boolean', description: 'tune bulkThreshold and maxConcurrentReaders while running' },
+  epochOps: { type: 'integer', min: 10, max: 10_000_000, description: 'operations per adaptive epoch' },
+  minGain: { type: 'number', min: 0, max: 10, description: 'gain a new value must show to be kept' },
+};
+
 export type OptimizationConfigInput = Partial<Omit<OptimizationConfig, 'adaptive' | 'sla'>> & {
   adaptive?: Partial<AdaptiveConfig>;
   sla?: OptimizationConfig['sla'];
@@ -81,16 +117,15 @@ function bad(field: string, expected: string, value: unknown): IndexError {
   return new IndexError('INVALID_ARGUMENT', `OptimizationConfig.${field} must be ${expected}, got ${JSON.stringify(value)}`);
 }
 
-function int(field: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw bad(field, `an integer from ${min} to ${max}`, value);
-}
-
-function ratio(field: string, value: number): void {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw bad(field, 'a number from 0 to 1', value);
-}
-
-function bool(field: string, value: unknown): void {
-  if (typeof value !== 'boolean') throw bad(field, 'true or false', value);
+function checkField(field: string, spec: FieldSpec, value: unknown): void {
+  if (spec.type === 'boolean') {
+    if (typeof value !== 'boolean') throw bad(field, 'true or false', value);
+    return;
+  }
+  const min = spec.min ?? -Infinity;
+  const max = spec.max ?? Infinity;
+  const ok = typeof value === 'number' && value >= min && value <= max && (spec.type === 'number' || Number.isInteger(value));
+  if (!ok) throw bad(field, `${spec.type === 'integer' ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
 }
 
 /** Fills defaults and checks every field; throws INVALID_ARGUMENT naming the first bad one. */
@@ -103,19 +138,11 @@ export function resolveConfig(input: OptimizationConfigInput = {}): Optimization
     sla: { ...input.sla },
     adaptive: { ...DEFAULT_CONFIG.adaptive, ...input.adaptive },
   } as OptimizationConfig;
-  for (const field of ['enableBulkOperations', 'enableConcurrentOptimization', 'enableAutoRebalancing', 'enableMemoryOptimization'] as const) bool(field, config[field]);
-  int('bulkThreshold', config.bulkThreshold, 1, 65_536);
-  if (typeof config.maxBatchDelayMs !== 'number' || !(config.maxBatchDelayMs >= 0 && config.maxBatchDelayMs <= 10_000)) throw bad('maxBatchDelayMs', 'a number from 0 to 10000', config.maxBatchDelayMs);
-  int('readerWorkers', config.readerWorkers, 1, 64);
-  int('maxConcurrentReaders', config.maxConcurrentReaders, 1, 65_535);
-  ratio('rebalancingTriggerThreshold', config.rebalancingTriggerThreshold);
-  ratio('fragmentationThreshold', config.fragmentationThreshold);
+  for (const [field, spec] of Object.entries(CONFIG_FIELDS)) checkField(field, spec, config[field as ScalarField]);
   if (config.sla.p99Ms !== undefined && !(config.sla.p99Ms > 0)) throw bad('sla.p99Ms', 'a positive number', config.sla.p99Ms);
   if (config.sla.minOpsPerSec !== undefined && !(config.sla.minOpsPerSec > 0)) throw bad('sla.minOpsPerSec', 'a positive number', config.sla.minOpsPerSec);
   const a = config.adaptive;
-  bool('adaptive.enabled', a.enabled);
   if (!Array.isArray(a.knobs) || a.knobs.some((k) => k !== 'bulkThreshold' && k !== 'maxConcurrentReaders')) throw bad('adaptive.knobs', "a list of 'bulkThreshold' and 'maxConcurrentReaders'", a.knobs);
-  int('adaptive.epochOps', a.epochOps, 10, 10_000_000);
-  if (typeof a.minGain !== 'number' || !(a.minGain >= 0 && a.minGain < 10)) throw bad('adaptive.minGain', 'a number from 0 to 10', a.minGain);
+  for (const [field, spec] of Object.entries(ADAPTIVE_FIELDS)) checkField(`adaptive.${field}`, spec, a[field as keyof typeof ADAPTIVE_FIELDS]);
   return config;
 }

@@ -21,7 +21,7 @@ import { LATENCY_SAMPLE_EVERY, MetricsCollector, OPERATIONS, type LatencySummary
 import { type Alert, complexityAlert, memoryLeakAlert, slaAlerts, storageAlert } from '../metrics/alerts.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { type AdaptiveDecision, AdaptiveController } from './adaptive.js';
-import { type AdaptiveKnob, type OptimizationConfig, type OptimizationConfigInput, resolveConfig } from './config.js';
+import { type AdaptiveKnob, CONFIG_FIELDS, type OptimizationConfig, type OptimizationConfigInput, resolveConfig } from './config.js';
 
 export type InnerIndex = MemoryIndex | DurableIndex;
 
@@ -105,8 +105,14 @@ export class OptimizedIndex {
       ? new AdaptiveController(this.config.adaptive, {
           get: (knob) => this.config[knob],
           set: (knob, value) => this.setKnob(knob, value),
+          // The config's own bounds (CONFIG_FIELDS); the reader cap at most the workers there are.
           // Without a reader pool the reader cap does nothing, so it is not worth a trial.
-          bounds: (knob) => (knob === 'bulkThreshold' ? [1, 4096] : this.config.enableConcurrentOptimization ? [1, this.config.readerWorkers] : [this.config.maxConcurrentReaders, this.config.maxConcurrentReaders]),
+          bounds: (knob) =>
+            knob === 'bulkThreshold'
+              ? [CONFIG_FIELDS.bulkThreshold.min!, CONFIG_FIELDS.bulkThreshold.max!]
+              : this.config.enableConcurrentOptimization
+                ? [CONFIG_FIELDS.maxConcurrentReaders.min!, Math.min(this.config.readerWorkers, CONFIG_FIELDS.maxConcurrentReaders.max!)]
+                : [this.config.maxConcurrentReaders, this.config.maxConcurrentReaders],
         })
       : null;
   }

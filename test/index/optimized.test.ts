@@ -19,6 +19,8 @@ import type { DocumentId, IdPathPair } from '../../index/index.js';
 import { checkInvariants } from '../../index/tree/analysis.js';
 import { complexityAlert, fitGrowth, memoryLeakAlert, slaAlerts } from '../../index/metrics/alerts.js';
 import { LATENCY_SAMPLE_EVERY } from '../../index/metrics/collector.js';
+import { ADAPTIVE_FIELDS, CONFIG_FIELDS, DEFAULT_CONFIG } from '../../index/optimized/config.js';
+import { optimizedFactory } from '../../harness/adapters/optimized.js';
 import { idFor, pathFor as crashPath } from '../fixtures/crash-writer.js';
 import { pathFor, spreadId } from './helpers.js';
 
@@ -44,6 +46,15 @@ function insertAll(index: OptimizedIndex, from: number, count: number, path = (i
 }
 
 describe('config validation', () => {
+  it('the harness knobs are the config fields, with the same bounds and defaults (one table)', () => {
+    for (const [field, spec] of Object.entries(CONFIG_FIELDS)) {
+      const knob = optimizedFactory.knobs[field];
+      assert.ok(knob, field);
+      assert.deepEqual([knob.type, knob.min, knob.max, knob.default], [spec.type, spec.min, spec.max, DEFAULT_CONFIG[field as keyof typeof CONFIG_FIELDS]], field);
+    }
+    assert.deepEqual([optimizedFactory.knobs.adaptiveEpochOps.min, optimizedFactory.knobs.adaptiveEpochOps.max], [ADAPTIVE_FIELDS.epochOps.min, ADAPTIVE_FIELDS.epochOps.max]);
+  });
+
   it('names an unknown field or a bad value with INVALID_ARGUMENT', () => {
     const bad = (config: object, mention: RegExp) =>
       assert.throws(
@@ -58,6 +69,8 @@ describe('config validation', () => {
     bad({ adaptive: { knobs: ['order'] } }, /adaptive.knobs/);
     bad({ adaptive: { epochOps: 1 } }, /adaptive.epochOps/);
     bad({ sla: { p99Ms: 0 } }, /sla.p99Ms/);
+    bad({ maxConcurrentReaders: 65 }, /maxConcurrentReaders must be an integer from 1 to 64/);
+    bad({ readerWorkers: 2.5 }, /readerWorkers must be an integer/);
   });
 });
 
