@@ -115,7 +115,10 @@ export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: s
   const confirmedKeys = new Set(gate.regressed.map((r) => `${r.scenario} ${r.pair} ${r.metric}`));
   for (const c of gate.confirmations) {
     const name = `${c.scenario} ${c.pair} ${c.metric}`;
-    lines.push(`${confirmedKeys.has(name) ? 'REGRESSED' : 'suspect, cleared (passes):'} ${name}: re-measured ${c.attempts.map(attemptText).join('; ')}`);
+    // A suspect whose share of alpha was too small to be worth rounds is not re-measured (rounds 0).
+    const notMeasured = c.attempts.length > 0 && c.attempts.every((a) => a.rounds === 0);
+    const what = notMeasured ? `not re-measured: its share of alpha (${c.attempts[0].alpha?.toPrecision(2)}) was too small to confirm anything, the first pass having seen far stronger evidence elsewhere` : `re-measured ${c.attempts.map(attemptText).join('; ')}`;
+    lines.push(`${confirmedKeys.has(name) ? 'REGRESSED' : 'suspect, cleared (passes):'} ${name}: ${what}`);
   }
   if (gate.confirm === 0) for (const r of gate.regressed) lines.push(`REGRESSED ${r.scenario} ${r.pair} ${r.metric}: ratio ${fixed(r.ratio)} [${fixed(r.ci[0])}, ${fixed(r.ci[1])}], p = ${r.pValue.toPrecision(2)}`);
   for (const c of gate.checks) lines.push(`${c.passed ? 'check passed' : 'CHECK FAILED'}: ${c.name}: ${c.detail}`);

@@ -10,6 +10,7 @@ import { currentEnvironment } from '../../harness/environment.js';
 import { type Baseline, baselinePath, loadBaseline, saveBaseline } from '../../harness/gate/baselines.js';
 import { complexityCheck, memoryReclamationCheck } from '../../harness/gate/checks.js';
 import { gateVerdict } from '../../harness/gate/gate.js';
+import { gateText } from '../../reports/terminal.js';
 import { Rng } from '../../scenarios/random.js';
 import { runCli } from './cli-helpers.js';
 
@@ -162,6 +163,19 @@ describe('gate verdict', () => {
     assert.equal(gateVerdict([c], [], [], 0).exitCode, 1, 'nothing re-measured: the regression stands');
     assert.equal(gateVerdict([comparison('improved')], [], [{ name: 'x', passed: false, detail: '', evidence: {} }], 1).exitCode, 1);
     assert.equal(gateVerdict([comparison('improved'), comparison('unchanged', 'p50')], [], [], 1).exitCode, 0);
+  });
+
+  it('the terminal says which suspects were re-measured and which were not (their share of alpha too small)', () => {
+    const c = comparison('unchanged');
+    const attempt = (rounds: number) => ({ ratio: 0.9, ci: [0.88, 0.92] as [number, number], pValue: rounds === 0 ? 1 : 0.2, verdict: 'unchanged' as const, rounds, alpha: 0.0003 });
+    const confirmations = [
+      { scenario: 's', pair: 'p', metric: 'throughput', attempts: [attempt(16)], confirmed: false },
+      { scenario: 's', pair: 'p', metric: 'p50', attempts: [attempt(0)], confirmed: false },
+    ];
+    const gate = gateVerdict([c], confirmations, [], 1);
+    const text = gateText({ mode: 'against', base: 'b', candidate: 'c', threshold: 0.02, confirm: 1, alpha: 0.01, suspects: 2, confirmations, checks: [], ...gate } as never, [c], [], 0);
+    assert.match(text, /s p throughput: re-measured 0\.900 .* after 16 rounds: cleared/);
+    assert.match(text, /s p p50: not re-measured: its share of alpha \(0\.00030\)/);
   });
 });
 
