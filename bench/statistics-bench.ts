@@ -22,7 +22,7 @@ import { scaleForQuick } from '../harness/runner/plan.js';
 import { MACHINE_NOISE, type NoiseModel } from '../harness/simulate/noise.js';
 import { type Rate, simulateCompare, simulateCoverage, simulateGate, simulateRace, simulateUnpaired } from '../harness/simulate/simulate.js';
 import { gateSuite, machineLikeNoise } from '../harness/simulate/synthetic.js';
-import { DEFAULT_BUDGET_SHARE } from '../harness/tune/race.js';
+import { DEFAULT_BUDGET_SHARE, RACE_DEFAULTS, defaultBudget } from '../harness/tune/race.js';
 import { findBuiltin } from '../scenarios/builtin.js';
 import { Rng } from '../scenarios/random.js';
 import { table } from './support.js';
@@ -120,7 +120,7 @@ console.log(`bench:stats - ${trials} trials, seed ${seed}; rates with Wilson 95%
 // 5. The race.
 {
   const k = 15;
-  const settings = { firstLook: 5, maxRounds: 16, budget: Math.floor(k * 16 * DEFAULT_BUDGET_SHARE), alpha: 0.05, threshold: 0.02, seed, grid: false };
+  const settings = { ...RACE_DEFAULTS, budget: defaultBudget(k, RACE_DEFAULTS.maxRounds, RACE_DEFAULTS.firstLook), threshold: DEFAULT_SETTINGS.threshold, seed, grid: false };
   const rows = [['best is better by', 'best wins', 'looks with a false drop', 'candidate-rounds spent', 'rounds']];
   for (const gain of [0, 0.03, 0.05, 0.1]) {
     const r = await simulateRace(settings, { candidates: k, gain, noise: MACHINE_NOISE, trials, seed: seed + 50 });

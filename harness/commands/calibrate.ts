@@ -121,12 +121,13 @@ async function simulateCommand(argv: { from?: string; scenarios?: (string | numb
   const listed = String(argv.effects).split(',').filter((t) => t.trim() !== '');
   if (listed.length > MAX_EFFECTS) throw new UsageError(`--effects lists ${listed.length} effects; at most ${MAX_EFFECTS}`);
   const effects = listed.map((t) => parseSlowdown(t, '--effects'));
-  if (argv.from === undefined) prepareOutput(argv.out);
+  // Without --from this run measures first: check --out before spending a minute on it.
+  const checkedOut = argv.from === undefined ? prepareOutput(argv.out) : null;
   const fitted = await fittedRounds(argv, given.seed);
   // Fitted to a real calibration: simulate it with that calibration's settings, to set side by side.
   const from = fitted.report?.calibration ? fitted.report.settings : null;
   const settings: ContestSettings = from ? { ...given, ...pickContestSettings(from) } : given;
-  const out = prepareOutput(argv.out);
+  const out = checkedOut ?? prepareOutput(argv.out);
   const fits = poolFits(fitComparisons(fitted.samples));
   if (fits.length === 0) throw new UsageError(`${fitted.source}: no metric has the 6 paired rounds a fit needs`);
   const progress = lazyProgress('simulating');

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { aggregate } from '../aggregate.js';
 import { progressBar } from '../progress.js';
 import { candidatesOf, checkGrid, parseKnobOptions } from '../tune/candidates.js';
-import { DEFAULT_BUDGET_SHARE, type RaceSettings } from '../tune/race.js';
+import { RACE_DEFAULTS, type RaceSettings, defaultBudget } from '../tune/race.js';
 import { tune } from '../tune/tune.js';
 import { checkAlpha, parseFraction, seedFrom } from './contest-options.js';
 import { resolveScenarios } from './common.js';
@@ -25,10 +25,10 @@ export function tuneCommand(yargs: Argv): Argv {
         .option('knob', { type: 'string', array: true, describe: 'name=v1,v2,...: values to try (repeatable; default: the scenario\'s knobs)' })
         .option('budget', { type: 'number', describe: "most candidate-rounds to spend (default: 70% of the grid's candidates x --rounds, at least every candidate's first look)" })
         .option('grid', { type: 'boolean', default: false, describe: 'no elimination: every candidate gets --rounds rounds (to validate the race)' })
-        .option('rounds', { type: 'number', default: 16, describe: 'most rounds per candidate' })
-        .option('first-look', { type: 'number', default: 5, describe: 'rounds before the first elimination test (Friedman over the survivors)' })
+        .option('rounds', { type: 'number', default: RACE_DEFAULTS.maxRounds, describe: 'most rounds per candidate' })
+        .option('first-look', { type: 'number', default: RACE_DEFAULTS.firstLook, describe: 'rounds before the first elimination test (Friedman over the survivors)' })
         .option('threshold', { type: 'string', default: '0.02', describe: 'noise band: survivors all within it of the best are tied and the race stops' })
-        .option('alpha', { type: 'number', default: 0.05, describe: 'level of each one-sided elimination test' })
+        .option('alpha', { type: 'number', default: RACE_DEFAULTS.alpha, describe: 'level of each elimination test' })
         .option('seed', { type: 'number', describe: 'seed for turn orders and resampling (default: random, printed)' })
         .option('quick', { type: 'boolean', default: false, describe: 'the scenario at the sizes of run --quick' })
         .option('out', { type: 'string', default: 'tunebench-tune', describe: 'directory for report.json, charts and summary.md' })
@@ -51,9 +51,7 @@ export function tuneCommand(yargs: Argv): Argv {
       const maxRounds = integerFlag(argv.rounds, '--rounds');
       const firstLook = integerFlag(argv.firstLook, '--first-look');
       if (firstLook > maxRounds) throw new UsageError(`--first-look (${firstLook}) must not exceed --rounds (${maxRounds})`);
-      // By default 60% of the grid (a candidate 5% better won 81% of simulated races with it, 63%
-      // with a third: bench/statistics-bench.ts), never less than every candidate's first look.
-      const budget = argv.budget === undefined ? Math.max(Math.floor(candidates.length * maxRounds * DEFAULT_BUDGET_SHARE), candidates.length * firstLook) : integerFlag(argv.budget, '--budget');
+      const budget = argv.budget === undefined ? defaultBudget(candidates.length, maxRounds, firstLook) : integerFlag(argv.budget, '--budget');
       if (!argv.grid && budget < candidates.length * firstLook) {
         throw new UsageError(`--budget ${budget} cannot give each of the ${candidates.length} candidates its first ${firstLook} rounds (${candidates.length * firstLook} candidate-rounds); raise --budget or lower --first-look`);
       }

@@ -18,7 +18,7 @@ import type { RoundResult } from '../runner/types.js';
 import { median } from '../stats/basics.js';
 import { type Baseline } from './baselines.js';
 import { type CheckResult, complexityCheck, memoryReclamationCheck } from './checks.js';
-import { type Attempt, type Confirmation, type ConfirmationRun, type GateHooks, type GateSettings, confirmationsOf, estimateWorse, isSuspect, suspectLevels } from './gate.js';
+import { type Attempt, type Confirmation, type ConfirmationRun, type GateHooks, type GateSettings, comparisonKey, confirmationsOf, estimateWorse, isSuspect, suspectLevels } from './gate.js';
 import type { Comparison } from '../../reports/schema.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
@@ -151,17 +151,17 @@ export async function gateAgainstBaseline(input: BaselineGateInput, hooks: GateH
   const confirm = input.candidate ? 0 : settings.confirm;
   const suspects = confirm === 0 ? [] : comparisons.filter((c) => isSuspect(c, settings.threshold, settings.screenAlpha));
   const runs: ConfirmationRun[] = [];
+  const levels = suspectLevels(suspects, settings.alpha);
   for (let attempt = 1; attempt <= confirm && suspects.length > 0; attempt++) {
     const again = compareUnpaired(before, await measure(scenarios.filter((s) => suspects.some((c) => c.scenario === s.name))), settings, labels(baseline));
-    const levels = suspectLevels(suspects, settings.alpha);
     const run: ConfirmationRun = new Map();
     for (const c of suspects) {
-      const alphaEach = levels.get(`${c.scenario}\u0000${c.pair}\u0000${c.metric}`) ?? 0;
+      const alphaEach = levels.get(comparisonKey(c)) ?? 0;
       const x = again.find((y) => y.scenario === c.scenario && y.pair === c.pair && y.metric === c.metric);
       if (!x) continue;
       const worse = estimateWorse(x.ratio, c.better, settings.threshold);
       const attempt: Attempt = { ratio: x.ratio, ci: x.ci, pValue: x.pWorse ?? 1, verdict: (x.pWorse ?? 1) < alphaEach && worse ? 'regressed' : 'unchanged', rounds: x.rounds, alpha: alphaEach };
-      run.set(`${c.scenario}\u0000${c.pair}\u0000${c.metric}`, attempt);
+      run.set(comparisonKey(c), attempt);
     }
     runs.push(run);
   }

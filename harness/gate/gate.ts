@@ -76,7 +76,9 @@ export const MIN_SHARE = 0.05;
  */
 export const CLEAR_AT = 0.5;
 
-const key = (c: Pick<Comparison, 'scenario' | 'pair' | 'metric'>) => `${c.scenario}\u0000${c.pair}\u0000${c.metric}`;
+/** What names one comparison across the first pass and its confirmations: scenario, pair, metric. */
+export const comparisonKey = (c: Pick<Comparison, 'scenario' | 'pair' | 'metric'>) => `${c.scenario}\u0000${c.pair}\u0000${c.metric}`;
+const key = comparisonKey;
 
 /** The implementations of `impls` that can run `scenario` (durability). */
 export function runnable(scenario: Scenario, impls: ImplSpec[]): ImplSpec[] {
@@ -129,7 +131,7 @@ export async function confirmPaired(scenario: Scenario, pairs: readonly Pair[], 
       const done = looks[look];
       const last = look === looks.length - 1;
       for (const x of judgeAll(used, rounds, settings.threshold, settings.alpha)) {
-        const k = `${scenario.name}\u0000${x.pair.name}\u0000${x.a.metric}`;
+        const k = key({ scenario: scenario.name, pair: x.pair.name, metric: x.a.metric });
         if (!wanted.has(k) || decided.has(k)) continue;
         const level = levelsOf(k)[look];
         if (x.j.pWorse < level && estimateWorse(x.j.ratio, x.a.better, settings.threshold)) decided.set(k, attemptOf(x, done, level, 'regressed'));

@@ -11,6 +11,7 @@
  *   size (ln 1.5 when there are none).
  * A real difference between A and B shifts r, not its spread, so B slowed by 10% fits alike.
  */
+import * as ss from 'simple-statistics';
 import type { Better } from '../compare/statistics.js';
 import { median } from '../stats/basics.js';
 import type { Comparison } from '../../reports/schema.js';
@@ -29,10 +30,7 @@ export interface FittedMetric {
 
 const MAD_TO_SD = 1.4826;
 
-function mad(xs: readonly number[]): number {
-  const m = median(xs);
-  return median(xs.map((x) => Math.abs(x - m)));
-}
+const mad = (xs: readonly number[]) => ss.medianAbsoluteDeviation(xs as number[]);
 
 /** The Theil-Sen slope of `ys` against their index. */
 function theilSen(ys: readonly number[]): number {

@@ -4,10 +4,10 @@
  * real trials: false alarms, detection power at injected slowdowns, the rounds that would reach
  * a target power, and the race's odds.
  */
-import { findFactory } from '../adapters/registry.js';
+import { allFactories } from '../adapters/registry.js';
 import type { ContestSettings } from '../compare/contest.js';
 import type { GateSettings } from '../gate/gate.js';
-import { DEFAULT_BUDGET_SHARE } from '../tune/race.js';
+import { RACE_DEFAULTS, defaultBudget } from '../tune/race.js';
 import type { Scenario } from '../../scenarios/schema.js';
 import type { FittedMetric } from './fit.js';
 import { type Rate, simulateCompare, simulateGate, simulateRace } from './simulate.js';
@@ -37,14 +37,7 @@ export interface PredictOptions {
 
 const simMetric = (f: FittedMetric): SimMetric => ({ name: f.metric, better: f.better, unit: f.unit, base: f.base, noise: f.noise });
 
-function isImplementation(name: string): boolean {
-  try {
-    findFactory(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isImplementation = (name: string) => allFactories().some((f) => f.name === name);
 
 export async function predict(fits: FittedMetric[], options: PredictOptions): Promise<Prediction> {
   const { trials, seed } = options;
@@ -93,7 +86,7 @@ export async function predict(fits: FittedMetric[], options: PredictOptions): Pr
   if (throughput) {
     options.onProgress?.('tune');
     const k = 15;
-    const race = { firstLook: 5, maxRounds: 16, budget: Math.floor(k * 16 * DEFAULT_BUDGET_SHARE), alpha: 0.05, threshold: options.contest.threshold, seed, grid: false };
+    const race = { ...RACE_DEFAULTS, budget: defaultBudget(k, RACE_DEFAULTS.maxRounds, RACE_DEFAULTS.firstLook), threshold: options.contest.threshold, seed, grid: false };
     const equal = await simulateRace(race, { candidates: k, gain: 0, noise: throughput.noise, trials, seed });
     const wins = [];
     for (const gain of [0.03, 0.05, 0.1]) wins.push({ gain, rate: (await simulateRace(race, { candidates: k, gain, noise: throughput.noise, trials, seed: seed + 1 })).bestWins });

@@ -6,6 +6,7 @@
  * with the Mann-Whitney test: the interval excludes 0 exactly when the test rejects at its level.
  */
 import { exactUCounts, normalCdf } from '../../index/metrics/stats.js';
+import { medianOfSorted } from './signed-rank.js';
 
 export interface Shift {
   estimate: number;
@@ -47,7 +48,7 @@ export function hodgesLehmannShift(x: readonly number[], y: readonly number[], l
   for (const a of x) for (const b of y) diffs[i++] = b - a;
   diffs.sort();
   const total = diffs.length;
-  const estimate = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2;
+  const estimate = medianOfSorted(diffs);
   const { k, below, p0 } = uCut(m, n, (1 - level) / 2);
   if (k === 0) return { estimate, ci: [diffs[0], diffs[total - 1]], coverage: 1 - 2 * p0 };
   return { estimate, ci: [diffs[k - 1], diffs[total - k]], coverage: 1 - 2 * below };

@@ -31,25 +31,13 @@ function signedSums(values: readonly bigint[]): bigint[] {
   return sums;
 }
 
-/** Index of the first element of sorted `xs` that is >= `x` (lower bound). */
-function firstAtLeast(xs: readonly bigint[], x: bigint): number {
+/** How many elements of sorted `xs` are below `x` (or at most `x`, with `orEqual`): a binary search. */
+function countBelow(xs: readonly bigint[], x: bigint, orEqual: boolean): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first element of sorted `xs` that is > `x` (upper bound). */
-function firstAbove(xs: readonly bigint[], x: bigint): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] <= x) lo = mid + 1;
+    if (xs[mid] < x || (orEqual && xs[mid] === x)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -73,8 +61,8 @@ export function signFlipPValue(d: readonly number[], alternative: Alternative = 
     let hits = 0;
     for (const l of left) {
       // Right sums r with l + r at least (or at most) the bound.
-      const atLeast = (bound: bigint) => right.length - firstAtLeast(right, bound - l);
-      const atMost = (bound: bigint) => firstAbove(right, bound - l);
+      const atLeast = (bound: bigint) => right.length - countBelow(right, bound - l, false);
+      const atMost = (bound: bigint) => countBelow(right, bound - l, true);
       if (alternative === 'greater') hits += atLeast(observed);
       else if (alternative === 'less') hits += atMost(observed);
       else hits += abs === 0n ? right.length : atLeast(abs) + atMost(-abs);

@@ -109,7 +109,8 @@ export function walshAverages(d: readonly number[]): Float64Array {
   return out.sort();
 }
 
-function medianOfSorted(xs: Float64Array): number {
+/** The median of values already sorted ascending. */
+export function medianOfSorted(xs: Float64Array): number {
   const m = xs.length;
   return m % 2 === 1 ? xs[(m - 1) / 2] : (xs[m / 2 - 1] + xs[m / 2]) / 2;
 }

@@ -31,6 +31,14 @@ import { signedRankTest } from '../stats/signed-rank.js';
  */
 export const DEFAULT_BUDGET_SHARE = 0.7;
 
+/** The race's defaults: tune's flags, calibrate --simulate and bench:stats all race with these. */
+export const RACE_DEFAULTS = { firstLook: 5, maxRounds: 16, alpha: 0.05 } as const;
+
+/** The default budget: DEFAULT_BUDGET_SHARE of the grid, never less than every candidate's first look. */
+export function defaultBudget(candidates: number, maxRounds: number, firstLook: number): number {
+  return Math.max(Math.floor(candidates * maxRounds * DEFAULT_BUDGET_SHARE), candidates * firstLook);
+}
+
 export interface RaceSettings {
   /** Rounds before the first elimination test (the signed-rank test needs 6 to reach two-sided p < 0.05). */
   firstLook: number;
