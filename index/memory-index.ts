@@ -135,10 +135,15 @@ export class MemoryIndex implements PrimaryIndex {
     const guard = this.guard;
     guard?.acquire();
     try {
-      // One descent: store first, and free the replaced block if the id existed.
-      const replaced = tree.insert(key[0], key[1], key[2], key[3], tree.heap.store(path));
-      if (replaced === NONE) return true;
-      tree.heap.release(replaced);
+      // One descent (see BTree.locate): replace the value of an existing id, or store the path
+      // and insert where the descent ended.
+      const at = tree.locate(key[0], key[1], key[2], key[3]);
+      if (at === NONE) {
+        tree.insertLocated(key[0], key[1], key[2], key[3], tree.heap.store(path));
+        return true;
+      }
+      const w = tree.arena.words;
+      w[at] = tree.heap.replace(w[at], path);
       tree.touch();
       return false;
     } finally {

@@ -7,7 +7,7 @@
 import { parseIdBytesInto } from '../id.js';
 import type { SharedTreeHandles } from '../memory-index.js';
 import { META_GENERATION, NONE, findSlot } from '../tree/btree.js';
-import { decodePath } from '../tree/heap.js';
+import { blockByteLength, decodePath } from '../tree/heap.js';
 
 export const INVALID = -2;
 
@@ -56,8 +56,7 @@ export class TreeReader {
   }
 
   pathBytes(slot: number): number {
-    const at = slot << 2;
-    return this.bytes[at] | (this.bytes[at + 1] << 8);
+    return blockByteLength(this.bytes, slot);
   }
 }
 

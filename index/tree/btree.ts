@@ -73,6 +73,9 @@ export class BTree {
   // The descent path of the last insert or delete: page and child index per level.
   private readonly pathPage = new Int32Array(MAX_HEIGHT);
   private readonly pathIndex = new Int32Array(MAX_HEIGHT);
+  // Where the last `locate` of an absent key would insert it.
+  private locatedPage = NONE;
+  private locatedPos = 0;
   // Scratch for splitting an internal node: order + 1 keys and order + 2 children.
   private readonly splitKeys: Int32Array;
   private readonly splitSlots: Int32Array;
@@ -206,6 +209,24 @@ export class BTree {
    * Returns the replaced slot, or NONE when the key is new. Computational complexity: O(log size).
    */
   insert(k0: number, k1: number, k2: number, k3: number, slot: number): number {
+    const at = this.locate(k0, k1, k2, k3);
+    if (at !== NONE) {
+      const w = this.arena.words;
+      const old = w[at];
+      w[at] = slot;
+      return old;
+    }
+    this.insertLocated(k0, k1, k2, k3, slot);
+    return NONE;
+  }
+
+  /**
+   * Descends to key (k0..k3) and returns the arena word offset of its slot when it is present, or
+   * NONE after remembering the leaf, position and descent path for `insertLocated`. An update can
+   * then replace the value in place and an insert store its path, with one descent either way:
+   * the second descent of store-then-insert cost ~100 ns of a 370 ns update at 10k entries.
+   */
+  locate(k0: number, k1: number, k2: number, k3: number): number {
     const w = this.arena.words;
     const pw = this.pageWords;
     const order = this.order;
@@ -221,16 +242,26 @@ export class BTree {
     const base = page * pw;
     const count = w[base + COUNT];
     const pos = lowerBound(w, base + HEADER_WORDS, order, 0, count, k0, k1, k2, k3);
-    if (pos < count && keyEquals(w, base + HEADER_WORDS + pos, order, k0, k1, k2, k3)) {
-      const old = w[base + slotAt + pos];
-      w[base + slotAt + pos] = slot;
-      return old;
-    }
-    if (count < order) insertIntoLeaf(w, base, order, slotAt, count, pos, k0, k1, k2, k3, slot);
+    if (pos < count && keyEquals(w, base + HEADER_WORDS + pos, order, k0, k1, k2, k3)) return base + slotAt + pos;
+    this.locatedPage = page;
+    this.locatedPos = pos;
+    return NONE;
+  }
+
+  /**
+   * Inserts new key (k0..k3) with `slot` where the last `locate` (which returned NONE for this
+   * key) left off. Nothing may change the tree in between.
+   */
+  insertLocated(k0: number, k1: number, k2: number, k3: number, slot: number): void {
+    const page = this.locatedPage;
+    const pos = this.locatedPos;
+    const w = this.arena.words;
+    const base = page * this.pageWords;
+    const count = w[base + COUNT];
+    if (count < this.order) insertIntoLeaf(w, base, this.order, this.slotAt, count, pos, k0, k1, k2, k3, slot);
     else this.splitLeaf(page, pos, k0, k1, k2, k3, slot);
     this.meta[META_SIZE]++;
     this.meta[META_VERSION]++;
-    return NONE;
   }
 
   /**
