@@ -19,21 +19,41 @@ class OptimizedImplementation implements Implementation {
     await this.index.bulkInsert(ids.map((id, i) => [id, paths[i]] as [string, string]));
   }
 
-  get(id: string): Promise<string | undefined> {
-    return this.index.get(id);
+  /**
+   * Without reader workers there is nothing to batch a read for, and a user would read
+   * synchronously (as with lmdb-js's get): getSync. With them, get, which may batch.
+   */
+  get(id: string): string | undefined | Promise<string | undefined> {
+    return this.index.config.enableConcurrentOptimization ? this.index.get(id) : this.index.getSync(id);
   }
 
-  async put(id: string, path: string): Promise<void> {
-    await this.index.insert(id, path);
+  /**
+   * Where the index applies writes at once (in memory), a user would write synchronously; else
+   * the index's own promise (its boolean is dropped by the runner), with no async wrapper.
+   */
+  put(id: string, path: string): void | Promise<void> {
+    if (this.index.appliesWritesAtOnce) this.index.insertSync(id, path);
+    else return this.index.insert(id, path) as Promise<unknown> as Promise<void>;
   }
 
-  delete(id: string): Promise<boolean> {
-    return this.index.delete(id);
+  delete(id: string): boolean | Promise<boolean> {
+    return this.index.appliesWritesAtOnce ? this.index.deleteSync(id) : this.index.delete(id);
   }
 
-  async scan(from: string, count: number): Promise<number> {
-    let read = 0;
+  /** Synchronously where writes apply at once (nothing can be pending), as the writes above. */
+  scan(from: string, count: number): number | Promise<number> {
     if (count <= 0) return 0;
+    if (!this.index.appliesWritesAtOnce) return this.scanAsync(from, count);
+    let read = 0;
+    for (const entry of this.index.rangeSync(from)) {
+      void entry;
+      if (++read >= count) break;
+    }
+    return read;
+  }
+
+  private async scanAsync(from: string, count: number): Promise<number> {
+    let read = 0;
     for await (const entry of this.index.range(from)) {
       void entry;
       if (++read >= count) break;

@@ -41,6 +41,12 @@ export interface CompactionRecord {
 
 export class MetricsCollector {
   readonly startedAt = performance.now();
+  /** Off: exact counts only, no clock reads, latency histograms or read costs (OptimizationConfig.enableMetrics). */
+  timing = true;
+  /** The latency service level (sla.p99Ms) in ns: timed operations above it are counted. */
+  slaLatencyNs = Infinity;
+  private timedOperations = 0;
+  private timedOverSla = 0;
   private readonly histograms = new Map<OperationName, hdr.Histogram>();
   private readonly counts = new Float64Array(OPERATIONS.length);
   private total = 0;
@@ -52,6 +58,7 @@ export class MetricsCollector {
   groupedWrites = 0;
   maxGroupSize = 0;
   private readonly groupSizeBuckets = new Map<number, number>();
+  private aloneGroups = 0;
   individualNsPerWrite: number | null = null;
   groupedNsPerWrite: number | null = null;
   private readonly costByDecade = new Map<number, { entries: number; totalNs: number; samples: number }>();
@@ -59,6 +66,7 @@ export class MetricsCollector {
 
   /** The start time of a single operation when it is one to time (one in LATENCY_SAMPLE_EVERY), else -1. */
   sampleStart(): number {
+    if (!this.timing) return -1;
     return (++this.ticks & (LATENCY_SAMPLE_EVERY - 1)) === 0 ? performance.now() : -1;
   }
 
@@ -69,14 +77,17 @@ export class MetricsCollector {
   record(op: OperationName, started: number, items = 1): void {
     this.counts[OPERATION_INDEX[op]] += items;
     this.total += items;
-    if (started < 0) return;
+    if (started < 0 || !this.timing) return;
     const at = performance.now();
     let h = this.histograms.get(op);
     if (!h) {
       h = newHistogram();
       this.histograms.set(op, h);
     }
-    h.recordValue(trackable((at - started) * 1e6));
+    const ns = (at - started) * 1e6;
+    h.recordValue(trackable(ns));
+    this.timedOperations++;
+    if (ns > this.slaLatencyNs) this.timedOverSla++;
     // Everything counted since the last clock read is put in this second.
     const second = Math.floor((at - this.startedAt) / 1000);
     this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + this.total - this.totalAtMark);
@@ -84,8 +95,24 @@ export class MetricsCollector {
     if (this.perSecond.size > 120) this.perSecond.delete(Math.min(...this.perSecond.keys()));
   }
 
+  /**
+   * A write applied alone (a group of one); `applyNs` when it was timed. Plain counters, no Map:
+   * this runs for every write of an uncontended index.
+   */
+  recordAlone(applyNs: number | null): void {
+    this.groups++;
+    this.groupedWrites++;
+    this.aloneGroups++;
+    if (this.maxGroupSize < 1) this.maxGroupSize = 1;
+    if (applyNs !== null) this.individualNsPerWrite = this.individualNsPerWrite === null ? applyNs : this.individualNsPerWrite + EWMA_WEIGHT * (applyNs - this.individualNsPerWrite);
+  }
+
   /** A group of `size` writes applied in `applyNs` (1 = applied alone). */
   recordGroup(size: number, applyNs: number): void {
+    if (size === 1) {
+      this.recordAlone(applyNs);
+      return;
+    }
     this.groups++;
     this.groupedWrites += size;
     this.maxGroupSize = Math.max(this.maxGroupSize, size);
@@ -93,13 +120,12 @@ export class MetricsCollector {
     this.groupSizeBuckets.set(bucket, (this.groupSizeBuckets.get(bucket) ?? 0) + 1);
     const perWrite = applyNs / size;
     const ewma = (old: number | null) => (old === null ? perWrite : old + EWMA_WEIGHT * (perWrite - old));
-    if (size === 1) this.individualNsPerWrite = ewma(this.individualNsPerWrite);
-    else this.groupedNsPerWrite = ewma(this.groupedNsPerWrite);
+    this.groupedNsPerWrite = ewma(this.groupedNsPerWrite);
   }
 
   /** A read that took `ns` on a tree of `entries` entries. Averaged per decade of size. */
   recordReadCost(entries: number, ns: number): void {
-    if (entries < 1) return;
+    if (entries < 1 || !this.timing) return;
     const decade = Math.floor(Math.log10(entries));
     const point = this.costByDecade.get(decade) ?? { entries: 0, totalNs: 0, samples: 0 };
     point.entries = Math.max(point.entries, entries);
@@ -139,8 +165,24 @@ export class MetricsCollector {
     return { sinceStart: elapsed > 0 ? this.totalOperations() / elapsed : 0, recent: seconds > 0 ? recent / seconds : 0 };
   }
 
+  /**
+   * SLA compliance, measured: the share of timed operations within the latency level, and the
+   * share of whole seconds (of the last 120 with a clock read) that did at least `minOpsPerSec`.
+   * null where there is no level or nothing measured.
+   */
+  slaCompliance(minOpsPerSec: number | undefined): { withinLatency: number | null; timedOperations: number; windowsMeetingThroughput: number | null; windows: number } {
+    const withinLatency = this.slaLatencyNs === Infinity || this.timedOperations === 0 ? null : 1 - this.timedOverSla / this.timedOperations;
+    // The current second is still filling: only whole ones count.
+    const current = Math.floor((performance.now() - this.startedAt) / 1000);
+    const seconds = [...this.perSecond.entries()].filter(([second]) => second < current);
+    const windowsMeetingThroughput = minOpsPerSec === undefined || seconds.length === 0 ? null : seconds.filter(([, ops]) => ops >= minOpsPerSec).length / seconds.length;
+    return { withinLatency, timedOperations: this.timedOperations, windowsMeetingThroughput, windows: seconds.length };
+  }
+
   groupSizes(): { size: number; groups: number }[] {
-    return [...this.groupSizeBuckets.entries()].sort((a, b) => a[0] - b[0]).map(([size, groups]) => ({ size, groups }));
+    const buckets = new Map(this.groupSizeBuckets);
+    if (this.aloneGroups > 0) buckets.set(1, (buckets.get(1) ?? 0) + this.aloneGroups);
+    return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([size, groups]) => ({ size, groups }));
   }
 
   /** How much faster a grouped write is than a write applied alone, when both were measured. */

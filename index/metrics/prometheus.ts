@@ -4,7 +4,7 @@
  * and carry their unit (_seconds, _bytes, _ratio, _total).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Dashboard } from '../optimized/optimized-index.js';
+import type { Dashboard } from '../optimized/dashboard.js';
 
 const QUANTILES: [string, keyof Dashboard['operations']['get']['latencyNs']][] = [
   ['0.5', 'p50'],
@@ -52,6 +52,11 @@ export async function renderPrometheus(d: Dashboard): Promise<string> {
   memory.set({ kind: 'allocated' }, d.memory.bytesAllocated);
   memory.set({ kind: 'raw' }, d.memory.rawBytes);
   counter('compactions_total', 'Compactions run (automatic or requested).').inc(d.maintenance.compactions);
+  if (d.sla.withinLatency !== null) gauge('sla_latency_compliance_ratio', 'Share of timed operations within sla.p99Ms.').set(d.sla.withinLatency);
+  if (d.sla.windowsMeetingThroughput !== null) gauge('sla_throughput_compliance_ratio', 'Share of whole seconds in use that reached sla.minOpsPerSec.').set(d.sla.windowsMeetingThroughput);
+  // An info metric: the labels carry the suggestion, the value is always 1.
+  const advice = gauge('recommendation_info', 'A recommendation from the live metrics (labels: id, message).', ['id', 'message']);
+  for (const r of d.recommendations) advice.set({ id: r.id, message: r.message }, 1);
   const alerts = gauge('alert_active', 'Alerts raised from measured data (1 = active).', ['kind']);
   for (const kind of ['p99', 'throughput', 'complexity', 'memory-leak', 'storage']) alerts.set({ kind }, d.alerts.some((a) => a.kind === kind) ? 1 : 0);
   return registry.metrics();

@@ -17,21 +17,33 @@ export interface AdaptiveConfig {
 }
 
 export interface OptimizationConfig {
-  /** Group concurrent writes into one bulk call (one fsync on a durable index). Off: each write is applied on its own. */
+  /**
+   * Group concurrent writes into one bulk call (one fsync on a durable index; see write-groups.ts).
+   * Off: each write is applied (and fsynced) on its own.
+   */
   enableBulkOperations: boolean;
   /**
-   * Most writes in one group; a full group is applied at once. A group holds the writes waiting
-   * in one turn of the event loop, so the cap only bites above that; on a `sync` index a bigger
-   * group is one fsync for more writes (bench:optimized, 128 writers: 64 gives 109k writes/s,
-   * 128 gives 160k, 256 gives 157k; the default 256 leaves room for more writers).
+   * Most writes in one group; more writers wait for the next group. Groups form by themselves on
+   * an index that fsyncs (the writers of one turn of the event loop), so the cap only bites above
+   * that: 128 writers on a `sync` index with 64 take two fsyncs a round. In memory it matters only
+   * with maxBatchDelayMs > 0 (writes are otherwise applied at once).
    */
   bulkThreshold: number;
   /**
-   * Longest a partial group waits for more writes before it is applied (0: the next turn of the
-   * event loop). 0 by default: with 1 ms, one client's ycsb-a fell from 80k to 1.7k ops/s and
-   * durable-writes from 22k to 5.1k, since a closed-loop client waits out every delay.
+   * Longest a partial group waits for more writes. 0 (the default): an in-memory write is applied
+   * at once, and a durable group commits after one turn of the event loop. Above 0 every write
+   * waits that long for company, in memory too: with 1 ms, one client's ycsb-a fell from 80k to
+   * 1.7k ops/s, since a closed-loop client waits out every delay.
    */
   maxBatchDelayMs: number;
+  /**
+   * Run a group's fdatasync on libuv's thread pool, so that the event loop keeps serving reads and
+   * gathering the next group meanwhile. Off by default: on this machine the thread-pool round trip
+   * cost ~50 us a group, and closed-loop writers group as fully with the fsync on the event loop
+   * (they come back within a turn either way); see the README's bench:optimized figures. On for a
+   * server whose other requests must not wait out an fsync.
+   */
+  fsyncOffLoop: boolean;
   /**
    * Serve batched reads from reader workers over the shared tree. Off: every read on the calling
    * thread. Off by default: on this 2-core machine the calling thread's messaging costs more than
@@ -44,6 +56,12 @@ export interface OptimizationConfig {
   maxConcurrentReaders: number;
   /** Reader worker threads. */
   readerWorkers: number;
+  /**
+   * Time operations: latency histograms from one single operation in 16 and every bulk call, and
+   * the read cost per tree size behind the complexity alert. Off: exact counts only (no clock
+   * reads). bench:optimized prints what it costs.
+   */
+  enableMetrics: boolean;
   /** Compact when leaf fill or balance falls below rebalancingTriggerThreshold. */
   enableAutoRebalancing: boolean;
   /** Fill factor (and balance factor) under which the tree is rebuilt. */
@@ -61,9 +79,11 @@ export const DEFAULT_CONFIG: OptimizationConfig = {
   enableBulkOperations: true,
   bulkThreshold: 256,
   maxBatchDelayMs: 0,
+  fsyncOffLoop: false,
   enableConcurrentOptimization: false,
   maxConcurrentReaders: 2,
   readerWorkers: 2,
+  enableMetrics: true,
   enableAutoRebalancing: true,
   rebalancingTriggerThreshold: 0.55,
   enableMemoryOptimization: true,
@@ -92,9 +112,11 @@ export const CONFIG_FIELDS: Readonly<Record<ScalarField, FieldSpec>> = {
   enableBulkOperations: { type: 'boolean', description: 'group concurrent writes into bulk calls' },
   bulkThreshold: { type: 'integer', min: 1, max: 65_536, description: 'most writes per group' },
   maxBatchDelayMs: { type: 'number', min: 0, max: 10_000, description: 'longest a partial group waits (ms)' },
+  fsyncOffLoop: { type: 'boolean', description: "run a group's fsync on the thread pool, off the event loop" },
   enableConcurrentOptimization: { type: 'boolean', description: 'serve batched reads from reader workers' },
   maxConcurrentReaders: { type: 'integer', min: 1, max: 64, description: 'readers inside the lock at once' },
   readerWorkers: { type: 'integer', min: 1, max: 16, description: 'reader worker threads' },
+  enableMetrics: { type: 'boolean', description: 'time operations (latency histograms, read cost); off: exact counts only' },
   enableAutoRebalancing: { type: 'boolean', description: 'compact when fill or balance falls below the trigger' },
   rebalancingTriggerThreshold: { type: 'number', min: 0, max: 1, description: 'fill/balance factor that triggers a rebuild' },
   enableMemoryOptimization: { type: 'boolean', description: 'compact when the heap fragments' },

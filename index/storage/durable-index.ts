@@ -105,6 +105,8 @@ export class DurableIndex implements PrimaryIndex {
   private closed = false;
   /** Why writes are refused (the state on disk is only known after a reopen), or null. */
   private failed: string | null = null;
+  /** A group is logged but not yet fsynced and applied (see logGroup). */
+  private groupInFlight = false;
   /** Log size past which the next automatic checkpoint is tried. */
   private checkpointAt: number;
   private readonly writer = new RecordWriter();
@@ -164,6 +166,7 @@ export class DurableIndex implements PrimaryIndex {
     this.check();
     const failure = this.failure;
     if (failure) throw new IndexError('IO', `the index in ${this.directory} takes no more writes (${failure}); reopen it to recover what is on disk`);
+    if (this.groupInFlight) throw new IndexError('INVALID_ARGUMENT', `the index in ${this.directory} has a group commit in flight; wait for it before writing directly`);
   }
 
   /** Appends the writer's records; fsyncs when `sync`. Throws IO with nothing applied. */
@@ -290,12 +293,19 @@ export class DurableIndex implements PrimaryIndex {
     return result;
   }
 
+  /** @internal Whether a write group must be fsynced before it is acknowledged. */
+  get groupsNeedSync(): boolean {
+    return this.durability !== 'none';
+  }
+
   /**
-   * @internal A write group of the OptimizedIndex: inserts and deletes of distinct ids (so their
-   * order does not matter), already validated. One log write holding both records and, unless
-   * durability is 'none', one fsync: the group commit.
+   * @internal Logs a write group of the OptimizedIndex (inserts and deletes of distinct ids, so
+   * their order does not matter, already validated) as one log write, without an fsync; returns
+   * false when there was nothing to log. The group commit then runs `syncLogged` (one fsync for
+   * the whole group, off the event loop) and `applyLogged`. Until then the index takes no other
+   * change: a checkpoint in between would drop the group from the log before memory held it.
    */
-  applyGroup(inserts: IdPathPair[], deletes: DocumentId[]): void {
+  logGroup(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): boolean {
     this.checkWritable();
     const w = this.writer;
     w.reset(this.log.seq);
@@ -318,8 +328,25 @@ export class DurableIndex implements PrimaryIndex {
       }
       w.end();
     }
-    if (w.records === 0) return;
-    this.append(this.durability !== 'none');
+    if (w.records === 0) return false;
+    this.append(false);
+    this.groupInFlight = true;
+    return true;
+  }
+
+  /** @internal fdatasync of the logged group on libuv's thread pool. A failure stops the log (see `failure`). */
+  syncLogged(): Promise<void> {
+    return this.log.syncAsync();
+  }
+
+  /** @internal fdatasync of the logged group on this thread. A failure stops the log (see `failure`). */
+  syncLoggedNow(): void {
+    this.log.sync();
+  }
+
+  /** @internal Applies the logged group to memory (after its fsync, when one is due) and checkpoints if due. */
+  applyLogged(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void {
+    this.groupInFlight = false;
     this.memory.applyBatch(inserts, deletes);
     this.maybeCheckpoint();
   }

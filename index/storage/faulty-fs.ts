@@ -160,6 +160,12 @@ export class FaultyFileSystem implements FileSystem {
     this.real.datasync(fd);
   }
 
+  /** Counted and faulted like `datasync` (same name, so a plan matching datasync covers both). */
+  async datasyncAsync(fd: number): Promise<void> {
+    this.simple('datasync', this.pathOf(fd));
+    await this.real.datasyncAsync(fd);
+  }
+
   sync(fd: number): void {
     this.simple('sync', this.pathOf(fd));
     this.real.sync(fd);

@@ -3,11 +3,11 @@
  * fail any one of them (SQLite's test VFS is the model: an I/O error, a full disk or a short write
  * injected at the k-th call, for every k; see faulty-fs.ts).
  *
- * Every call is synchronous and takes plain numbers and buffers. The real implementation is a thin
+ * Every call but `datasyncAsync` is synchronous and takes plain numbers and buffers. The real implementation is a thin
  * layer over node:fs plus flock(2) from fs-ext; errors come back as Node's errno errors, and
  * `files.ts` turns them into IndexError IO naming the path and the operation.
  */
-import { closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /** What `fstat`/`stat` report that the index needs. */
@@ -42,6 +42,11 @@ export interface FileSystem {
   write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   /** fdatasync: the file's data and the metadata needed to read it back (its size). */
   datasync(fd: number): void;
+  /**
+   * fdatasync on libuv's thread pool: the event loop keeps running while the disk works, so that
+   * writers can gather into the next group commit meanwhile (OptimizedIndex).
+   */
+  datasyncAsync(fd: number): Promise<void>;
   /** fsync: everything, used for directories. */
   sync(fd: number): void;
   truncate(fd: number, length: number): void;
@@ -94,6 +99,7 @@ export const nodeFileSystem: FileSystem = {
   read: (fd, buffer, offset, length, position) => readSync(fd, buffer, offset, length, position),
   write: (fd, buffer, offset, length, position) => writeSync(fd, buffer, offset, length, position),
   datasync: (fd) => fdatasyncSync(fd),
+  datasyncAsync: (fd) => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve()))),
   sync: (fd) => fsyncSync(fd),
   truncate: (fd, length) => ftruncateSync(fd, length),
   rename: (from, to) => renameSync(from, to),

@@ -146,6 +146,14 @@ export class Files {
     }
   }
 
+  async datasyncAsync(fd: number, path: string): Promise<void> {
+    try {
+      await this.fs.datasyncAsync(fd);
+    } catch (error) {
+      throw ioError(path, 'flush it to disk (fdatasync)', error);
+    }
+  }
+
   truncate(fd: number, path: string, length: number): void {
     try {
       this.fs.truncate(fd, length);

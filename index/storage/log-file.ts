@@ -47,6 +47,22 @@ export class LogFile {
   ) {}
 
   /**
+   * fdatasync of everything appended so far, off the event loop. Nothing may be appended until it
+   * settles (the OptimizedIndex's group commit holds the next group meanwhile). A failure stops
+   * the log like a failed `sync`: the records stay in the file, unacknowledged.
+   */
+  async syncAsync(): Promise<void> {
+    try {
+      await this.files.datasyncAsync(this.fd, this.path);
+    } catch (error) {
+      this.failure = (error as Error).message;
+      throw error;
+    }
+    this.counters.fsyncs++;
+    this.unsynced = false;
+  }
+
+  /**
    * Appends the records in `bytes` (`records` of them) and, when `sync`, fdatasyncs. Throws IO
    * having written nothing that a reopen would replay (or, if even the undo failed, says so).
    */

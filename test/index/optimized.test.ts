@@ -21,6 +21,7 @@ import { complexityAlert, fitGrowth, memoryLeakAlert, slaAlerts } from '../../in
 import { LATENCY_SAMPLE_EVERY } from '../../index/metrics/collector.js';
 import { ADAPTIVE_FIELDS, CONFIG_FIELDS, DEFAULT_CONFIG } from '../../index/optimized/config.js';
 import { optimizedFactory } from '../../harness/adapters/optimized.js';
+import { renderPrometheus as renderPrometheusOf } from '../../index/metrics/prometheus.js';
 import { idFor, pathFor as crashPath } from '../fixtures/crash-writer.js';
 import { pathFor, spreadId } from './helpers.js';
 
@@ -76,14 +77,14 @@ describe('config validation', () => {
 
 describe('each config field changes behaviour', () => {
   it('enableBulkOperations: on, 200 concurrent writes form groups; off, every write is applied alone', async () => {
-    const grouped = await using(inMemory({ bulkThreshold: 64 }), async (index) => {
+    const grouped = await using(inMemory({ bulkThreshold: 64, maxBatchDelayMs: 5 }), async (index) => {
       await insertAll(index, 0, 200);
       return index.dashboard().groups;
     });
     assert.equal(grouped.writes, 200);
     assert.ok(grouped.count <= 4, `groups: ${grouped.count}`);
     assert.equal(grouped.maxSize, 64);
-    const alone = await using(inMemory({ enableBulkOperations: false, bulkThreshold: 64 }), async (index) => {
+    const alone = await using(inMemory({ enableBulkOperations: false, bulkThreshold: 64, maxBatchDelayMs: 5 }), async (index) => {
       await insertAll(index, 0, 200);
       assert.equal(index.size, 200);
       return index.dashboard().groups;
@@ -91,9 +92,21 @@ describe('each config field changes behaviour', () => {
     assert.deepEqual([alone.count, alone.maxSize], [200, 1]);
   });
 
+  it('with nothing to fsync and no batch delay (the in-memory default), every write is applied at once: the index holds it before the promise settles', async () => {
+    await using(inMemory(), async (index) => {
+      const writes = insertAll(index, 0, 200);
+      assert.equal(index.size, 200);
+      assert.ok((await writes).every((inserted) => inserted));
+      assert.deepEqual(index.dashboard().groups.sizes, [{ size: 1, groups: 200 }]);
+      // A bad write still fails alone, with the index's own error.
+      await assert.rejects(index.insert('not-an-id', '/x'), (e: unknown) => e instanceof IndexError && e.code === 'INVALID_ID');
+      await assert.rejects(index.insert(spreadId(1), ''), (e: unknown) => e instanceof IndexError && e.code === 'INVALID_PATH');
+    });
+  });
+
   it('bulkThreshold caps the group size', async () => {
     for (const threshold of [1, 8, 50]) {
-      const groups = await using(inMemory({ bulkThreshold: threshold }), async (index) => {
+      const groups = await using(inMemory({ bulkThreshold: threshold, maxBatchDelayMs: 5 }), async (index) => {
         await insertAll(index, 0, 100);
         return index.dashboard().groups;
       });
@@ -102,18 +115,68 @@ describe('each config field changes behaviour', () => {
     }
   });
 
-  it('bulkThreshold sets the fsyncs of a sync durable index: 128 writers, threshold 64 gives 2 fsyncs, threshold 1 gives 128', async () => {
+  for (const fsyncOffLoop of [false, true]) it(`group commit on a sync durable index (fsync ${fsyncOffLoop ? 'off' : 'on'} the event loop): writers issued together share one fsync, writers arriving during it form the next group, bulkThreshold caps a group`, async () => {
     for (const [threshold, fsyncs] of [
+      [256, 1],
       [64, 2],
       [1, 128],
     ]) {
       const durable = openPrimaryIndex(freshDir(), { durability: 'sync' });
-      await using(createOptimizedIndex(durable, { bulkThreshold: threshold, enableConcurrentOptimization: false }), async (index) => {
+      await using(createOptimizedIndex(durable, { bulkThreshold: threshold, fsyncOffLoop, enableConcurrentOptimization: false }), async (index) => {
         const before = durable.stats.fsyncs;
         await insertAll(index, 0, 128);
-        assert.equal(durable.stats.fsyncs - before, fsyncs);
+        assert.equal(durable.stats.fsyncs - before, fsyncs, `threshold ${threshold}`);
         assert.equal(durable.stats.logRecords, fsyncs);
       });
+    }
+    // Followers: 16 closed-loop writers; after the first fsync each group holds the writers that
+    // came back while it was in flight, so there are far fewer fsyncs than writes.
+    const durable = openPrimaryIndex(freshDir(), { durability: 'sync' });
+    await using(createOptimizedIndex(durable, { fsyncOffLoop, enableConcurrentOptimization: false }), async (index) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        while (next < 640) {
+          const k = next++;
+          await index.insert(spreadId(k), pathFor(k));
+        }
+      }));
+      assert.equal(index.size, 640);
+      assert.ok(durable.stats.fsyncs <= 640 / 4, `fsyncs: ${durable.stats.fsyncs}`);
+      // Until a group is fsynced and applied, its writes are read from the overlay.
+      const write = index.insert(spreadId(5000), '/pending');
+      assert.equal(durable.get(spreadId(5000)), undefined);
+      assert.equal(await index.get(spreadId(5000)), '/pending');
+      await write;
+      assert.equal(durable.get(spreadId(5000)), '/pending');
+    });
+  });
+
+  it('fsyncOffLoop: on, the event loop runs while a group is fsynced (its writes are not yet applied after the commit turn); off, the commit turn applies them', async () => {
+    for (const fsyncOffLoop of [false, true]) {
+      const durable = openPrimaryIndex(freshDir(), { durability: 'sync' });
+      await using(createOptimizedIndex(durable, { fsyncOffLoop, enableConcurrentOptimization: false }), async (index) => {
+        const write = index.insert(spreadId(7), '/seven');
+        // The group's commit runs in the immediate scheduled by the write, before this one.
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(durable.get(spreadId(7)), fsyncOffLoop ? undefined : '/seven', `fsyncOffLoop ${fsyncOffLoop}`);
+        assert.equal(await write, true);
+        assert.equal(durable.get(spreadId(7)), '/seven');
+      });
+    }
+  });
+
+  it('enableMetrics: off, operations are counted exactly but nothing is timed', async () => {
+    for (const enableMetrics of [true, false]) {
+      const d = await using(inMemory({ enableMetrics }), async (index) => {
+        for (let i = 0; i < 64; i++) await index.insert(spreadId(i), pathFor(i));
+        for (let i = 0; i < 64; i++) index.getSync(spreadId(i));
+        await index.bulkInsert([[spreadId(100), '/b']]);
+        return index.dashboard();
+      });
+      assert.deepEqual([d.operations.insert.count, d.operations.get.count, d.operations.bulkInsert.count], [64, 64, 1]);
+      assert.equal(d.latencySampleEvery, enableMetrics ? LATENCY_SAMPLE_EVERY : 0);
+      const timed = [d.operations.insert.latencyNs.count, d.operations.get.latencyNs.count, d.operations.bulkInsert.latencyNs.count];
+      assert.deepEqual(timed, enableMetrics ? [64 / LATENCY_SAMPLE_EVERY, 64 / LATENCY_SAMPLE_EVERY, 1] : [0, 0, 0]);
     }
   });
 
@@ -395,7 +458,7 @@ describe('dashboard and Prometheus', () => {
   });
 
   it('bulk efficiency compares grouped writes with this index\'s own writes applied alone', async () => {
-    await using(inMemory({ bulkThreshold: 64 }), async (index) => {
+    await using(inMemory({ bulkThreshold: 64, maxBatchDelayMs: 1 }), async (index) => {
       for (let i = 0; i < 50; i++) await index.insert(spreadId(i), pathFor(i));
       assert.equal(index.dashboard().bulkEfficiency.speedup, null);
       await insertAll(index, 1000, 640);
@@ -403,6 +466,68 @@ describe('dashboard and Prometheus', () => {
       assert.ok(b.individualNsPerWrite! > 0 && b.groupedNsPerWrite! > 0);
       assert.equal(b.speedup, b.individualNsPerWrite! / b.groupedNsPerWrite!);
     });
+  });
+});
+
+describe('analyzeAndOptimize, recommendations and SLA compliance', () => {
+  it('analyzeAndOptimize compacts a heap fragmented by deletes and reports measured figures before and after; a healthy tree is left alone', async () => {
+    await using(inMemory({ enableMemoryOptimization: false, enableAutoRebalancing: false }), async (index) => {
+      await index.bulkInsert(Array.from({ length: 4000 }, (_, i) => [spreadId(i), pathFor(i)] as IdPathPair));
+      const healthy = await index.analyzeAndOptimize();
+      assert.deepEqual(healthy.actions, []);
+      assert.equal(healthy.after, healthy.before);
+      assert.ok(healthy.before.readProbeNsPerGet! > 0);
+      await index.bulkDelete(Array.from({ length: 2500 }, (_, i) => spreadId(i)));
+      const report = await index.analyzeAndOptimize();
+      assert.equal(report.actions.length, 1);
+      assert.equal(report.actions[0].action, 'compact');
+      assert.ok(report.actions[0].reasons.some((r) => /heap fragmentation .* above 0.3/.test(r)), report.actions[0].reasons.join('; '));
+      assert.ok(report.before.heapFragmentation > 0.3 && report.after.heapFragmentation === 0);
+      assert.ok(report.after.bytesAllocated < report.before.bytesAllocated);
+      assert.deepEqual([report.before.entries, report.after.entries], [1500, 1500]);
+      assert.ok(report.after.readProbeNsPerGet! > 0 && report.durationMs > 0);
+      assert.equal(index.dashboard().maintenance.lastReason, `analyzeAndOptimize: ${report.actions[0].reasons.join('; ')}`);
+    });
+  });
+
+  it('recommendations name a setting that works against the workload, with its figures; none for a healthy one', async () => {
+    const healthy = await using(inMemory(), async (index) => {
+      for (let i = 0; i < 200; i++) await index.insert(spreadId(i), pathFor(i));
+      return index.recommendations();
+    });
+    assert.deepEqual(healthy, []);
+    // A batch delay that no writer shares: 60 sequential writes each wait it out alone.
+    const delayed = await using(inMemory({ maxBatchDelayMs: 1 }), async (index) => {
+      for (let i = 0; i < 60; i++) await index.insert(spreadId(i), pathFor(i));
+      return index.dashboard();
+    });
+    const r = delayed.recommendations.find((x) => x.id === 'batch-delay-alone');
+    assert.ok(r, JSON.stringify(delayed.recommendations));
+    assert.deepEqual(r.evidence, { meanGroupSize: 1, groups: 60, maxBatchDelayMs: 1 });
+    // A reader pool that single reads never fill, and a p99 above the service level.
+    const pooled = await using(createOptimizedIndex(createMemoryIndex(), { enableConcurrentOptimization: true, sla: { p99Ms: 1e-6 } }), async (index) => {
+      await index.bulkInsert([[spreadId(1), '/one']]);
+      for (let i = 0; i < 2000; i++) await index.get(spreadId(1));
+      return index.dashboard();
+    });
+    const ids = pooled.recommendations.map((x) => x.id);
+    assert.ok(ids.includes('reader-pool-idle') && ids.includes('p99-over-sla-get'), ids.join(', '));
+    const families = parsePrometheus(await renderPrometheusOf(pooled));
+    const info = families.find((f) => f.name === 'tunebench_recommendation_info')!;
+    assert.equal(info.metrics.length, pooled.recommendations.length);
+  });
+
+  it('SLA compliance is the measured share of timed operations within p99Ms (and null without a level)', async () => {
+    const share = async (sla: { p99Ms?: number }) =>
+      using(inMemory({ sla }), async (index) => {
+        for (let i = 0; i < 320; i++) await index.insert(spreadId(i), pathFor(i));
+        return index.dashboard().sla;
+      });
+    const none = await share({});
+    assert.deepEqual([none.p99Ms, none.withinLatency], [null, null]);
+    assert.equal(none.timedOperations, 320 / LATENCY_SAMPLE_EVERY);
+    assert.equal((await share({ p99Ms: 60_000 })).withinLatency, 1);
+    assert.equal((await share({ p99Ms: 1e-9 })).withinLatency, 0);
   });
 });
 
@@ -474,7 +599,7 @@ class SyntheticCostIndex extends MemoryIndex {
 describe('adaptive mode', () => {
   it('converges to the best bulkThreshold of a synthetic workload, then rolls back when the kept value turns worse', async () => {
     const inner = new SyntheticCostIndex();
-    const index = createOptimizedIndex(inner, { bulkThreshold: 16, enableConcurrentOptimization: false, adaptive: { enabled: true, knobs: ['bulkThreshold'], epochOps: 640, minGain: 0.05 } });
+    const index = createOptimizedIndex(inner, { bulkThreshold: 16, maxBatchDelayMs: 1, enableConcurrentOptimization: false, adaptive: { enabled: true, knobs: ['bulkThreshold'], epochOps: 640, minGain: 0.05 } });
     await using(index, async () => {
       let running = true;
       let n = 0;
@@ -526,7 +651,7 @@ describe('adaptive mode', () => {
     inner.perItemMs = 0;
     inner.fixedMs = 0;
     inner.overflowMs = 0;
-    const index = createOptimizedIndex(inner, { bulkThreshold: 8, enableConcurrentOptimization: false, adaptive: { enabled: true, knobs: ['bulkThreshold'], epochOps: 400, minGain: 5 } });
+    const index = createOptimizedIndex(inner, { bulkThreshold: 8, maxBatchDelayMs: 1, enableConcurrentOptimization: false, adaptive: { enabled: true, knobs: ['bulkThreshold'], epochOps: 400, minGain: 5 } });
     await using(index, async () => {
       for (let round = 0; round < 60; round++) await insertAll(index, round * 400, 400);
       const log = index.adaptiveLog();
