@@ -175,7 +175,7 @@ export class MemoryIndex implements PrimaryIndex {
     for (let i = 0; i < n; i++) units += checkPair(list[i], i, rows, i * STRIDE).length;
     times.parseMs = now() - started;
 
-    const { strategy, inserted, updated } = this.insertRows(list, rows, units, times);
+    const { strategy, inserted, updated } = this.insertRows((i) => list[i][1], n, rows, units, times);
     return { operation: 'bulkInsert', ...this.finish(n, started, allocatedBefore, strategy, times), inserted, updated };
   }
 
@@ -183,15 +183,14 @@ export class MemoryIndex implements PrimaryIndex {
    * Stores, sorts and applies validated pairs whose key words are in `rows`, under the write
    * guard; records phase times in `times` when given. Shared by bulkInsert and group commits.
    */
-  private insertRows(list: readonly IdPathPair[], rows: Int32Array, units: number, times: BulkPhases | null): { strategy: BulkStrategy; inserted: number; updated: number } {
-    const n = list.length;
+  private insertRows(pathAt: (i: number) => string, n: number, rows: Int32Array, units: number, times: BulkPhases | null): { strategy: BulkStrategy; inserted: number; updated: number } {
     this.guard?.acquire();
     try {
       let t = now();
       const heap = this.tree.heap;
       // UTF-16 units are a lower bound of UTF-8 bytes, so one growth step covers an ASCII batch.
       heap.reserve(Math.ceil((units + 5 * n) / 4));
-      for (let i = 0; i < n; i++) rows[i * STRIDE + 4] = heap.store(list[i][1]);
+      for (let i = 0; i < n; i++) rows[i * STRIDE + 4] = heap.store(pathAt(i));
       if (times) times.encodeMs = now() - t;
       t = now();
       sortRows(rows, growRows('spare', n), n);
@@ -312,18 +311,21 @@ export class MemoryIndex implements PrimaryIndex {
   }
 
   /**
-   * @internal Applies a write group (inserts and deletes of distinct ids, already validated) with
-   * the bulk algorithms but without a BulkResult: measuring the balance factor walks the tree,
-   * which per small group cost more than the group itself.
+   * @internal Applies a write group of the OptimizedIndex: inserts and deletes of distinct ids
+   * whose key words were parsed (and paths validated) when the writes were issued, four words per
+   * id in `insertKeys` and `deleteKeys`. With the bulk algorithms but without a BulkResult:
+   * measuring the balance factor walks the tree, which per small group cost more than the group.
    */
-  applyBatch(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void {
-    if (inserts.length > 0) {
-      const rows = growRows('rows', inserts.length);
+  applyParsedGroup(insertKeys: Int32Array, insertPaths: readonly string[], deleteKeys: Int32Array): void {
+    const inserts = insertPaths.length;
+    if (inserts > 0) {
+      const rows = rowsOf(insertKeys, inserts, 'rows');
       let units = 0;
-      for (let i = 0; i < inserts.length; i++) units += checkPair(inserts[i], i, rows, i * STRIDE).length;
-      this.insertRows(inserts, rows, units, null);
+      for (let i = 0; i < inserts; i++) units += insertPaths[i].length;
+      this.insertRows((i) => insertPaths[i], inserts, rows, units, null);
     }
-    if (deletes.length > 0) this.deleteRows(this.parseIds(deletes, 'bulkDelete'), deletes.length, null);
+    const deletes = deleteKeys.length >> 2;
+    if (deletes > 0) this.deleteRows(rowsOf(deleteKeys, deletes, 'rows'), deletes, null);
   }
 
   private finish(n: number, started: number, allocatedBefore: number, strategy: BulkStrategy, phasesMs: BulkPhases) {
@@ -445,6 +447,15 @@ export class MemoryIndex implements PrimaryIndex {
       durationMs: now() - started,
     };
   }
+}
+
+/** Scratch rows (see sort.ts) holding `n` keys of four words each from `keys`. */
+function rowsOf(keys: Int32Array, n: number, name: string): Int32Array {
+  const rows = growRows(name, n);
+  for (let i = 0; i < n; i++) {
+    for (let q = 0; q < 4; q++) rows[i * STRIDE + q] = keys[4 * i + q];
+  }
+  return rows;
 }
 
 /** Creates an empty in-memory primary index. */

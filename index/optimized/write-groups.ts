@@ -17,11 +17,11 @@
  * overlay, and a failed fsync rejects the whole group with nothing applied.
  */
 import { IndexError } from '../errors.js';
-import { type DocumentId, invalidIdError, isDocumentId } from '../id.js';
+import { type DocumentId, invalidIdError, parseIdInto } from '../id.js';
 import { invalidPathError, isValidPath } from '../path.js';
 import { MemoryIndex } from '../memory-index.js';
 import { DurableIndex } from '../storage/durable-index.js';
-import type { IdPathPair } from '../types.js';
+import { NONE } from '../tree/btree.js';
 import type { OptimizationConfig } from './config.js';
 
 export type InnerIndex = MemoryIndex | DurableIndex;
@@ -32,48 +32,60 @@ export interface PendingWrite {
   /** The id in canonical (lower) case: the overlay's key. */
   key: string;
   path: string;
+  /** The id's four key words, parsed once when the write was issued. */
+  words: Int32Array;
   started: number;
   resolve: (changed: boolean) => void;
   reject: (error: Error) => void;
+}
+
+/** A group reduced to each id's last write: key words four per id, and the inserts' paths. */
+interface ParsedGroup {
+  insertKeys: Int32Array;
+  insertPaths: string[];
+  deleteKeys: Int32Array;
 }
 
 /** What grouping needs from the index underneath; memory and durable indexes both provide it. */
 interface GroupTarget {
   /** A group is acknowledged only after an fsync. */
   readonly needsSync: boolean;
-  has(id: DocumentId): boolean;
+  /** Whether the id with key words `k` is stored (applied writes only). */
+  has(k: Int32Array): boolean;
   insert(id: DocumentId, path: string): boolean;
   delete(id: DocumentId): boolean;
   /** Writes the group to the log (nothing in memory); false when there is nothing to log. */
-  log(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): boolean;
+  log(group: ParsedGroup): boolean;
   sync(): Promise<void>;
   syncNow(): void;
   /** Applies a logged (and, when needed, synced) group to memory. */
-  apply(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void;
+  apply(group: ParsedGroup): void;
 }
 
 function groupTarget(inner: InnerIndex): GroupTarget {
+  const tree = (inner instanceof DurableIndex ? inner.memory : inner).tree;
+  const has = (k: Int32Array) => tree.find(k[0], k[1], k[2], k[3]) !== NONE;
   if (inner instanceof DurableIndex) {
     return {
       needsSync: inner.groupsNeedSync,
-      has: (id) => inner.has(id),
+      has,
       insert: (id, path) => inner.insert(id, path),
       delete: (id) => inner.delete(id),
-      log: (inserts, deletes) => inner.logGroup(inserts, deletes),
+      log: (g) => inner.logGroup(g.insertKeys, g.insertPaths, g.deleteKeys),
       sync: () => inner.syncLogged(),
       syncNow: () => inner.syncLoggedNow(),
-      apply: (inserts, deletes) => inner.applyLogged(inserts, deletes),
+      apply: (g) => inner.applyLogged(g.insertKeys, g.insertPaths, g.deleteKeys),
     };
   }
   return {
     needsSync: false,
-    has: (id) => inner.has(id),
+    has,
     insert: (id, path) => inner.insert(id, path),
     delete: (id) => inner.delete(id),
     log: () => true,
     sync: () => Promise.resolve(),
     syncNow: () => {},
-    apply: (inserts, deletes) => inner.applyBatch(inserts, deletes),
+    apply: (g) => inner.applyParsedGroup(g.insertKeys, g.insertPaths, g.deleteKeys),
   };
 }
 
@@ -88,6 +100,21 @@ export interface GroupHooks {
 }
 
 const now = () => performance.now();
+
+/** The last writes of a group's ids as key arrays (inserts and deletes apart). */
+function reduced(writes: Iterable<PendingWrite>, count: number): ParsedGroup {
+  const insertPaths: string[] = [];
+  const insertKeys = new Int32Array(4 * count);
+  const deleteKeys = new Int32Array(4 * count);
+  let deletes = 0;
+  for (const w of writes) {
+    if (w.kind === 'insert') {
+      insertKeys.set(w.words, 4 * insertPaths.length);
+      insertPaths.push(w.path);
+    } else deleteKeys.set(w.words, 4 * deletes++);
+  }
+  return { insertKeys: insertKeys.subarray(0, 4 * insertPaths.length), insertPaths, deleteKeys: deleteKeys.subarray(0, 4 * deletes) };
+}
 
 export class WriteGroups {
   private readonly target: GroupTarget;
@@ -152,11 +179,13 @@ export class WriteGroups {
         return Promise.reject(error);
       }
     }
-    if (!isDocumentId(id)) return Promise.reject(invalidIdError(id));
+    // The one parse of this write: its words travel with it to the log and the tree.
+    const words = new Int32Array(4);
+    if (!parseIdInto(id, words, 0)) return Promise.reject(invalidIdError(id));
     if (kind === 'insert' && !isValidPath(path)) return Promise.reject(invalidPathError(path));
     const key = id.toLowerCase();
     return new Promise<boolean>((resolve, reject) => {
-      const pending: PendingWrite = { kind, id, key, path, started, resolve, reject };
+      const pending: PendingWrite = { kind, id, key, path, words, started, resolve, reject };
       this.queue.push(pending);
       this.overlay.set(key, pending);
       this.schedule();
@@ -194,25 +223,21 @@ export class WriteGroups {
     const exists = new Map<string, boolean>();
     const last = new Map<string, PendingWrite>();
     const answers: boolean[] = [];
-    const inserts: IdPathPair[] = [];
-    const deletes: DocumentId[] = [];
+    let parsed: ParsedGroup;
     let t0: number;
     try {
       for (const w of group) {
-        const before = exists.has(w.key) ? exists.get(w.key)! : this.target.has(w.id);
+        const before = exists.has(w.key) ? exists.get(w.key)! : this.target.has(w.words);
         answers.push(w.kind === 'insert' ? !before : before);
         exists.set(w.key, w.kind === 'insert');
         last.set(w.key, w);
       }
-      for (const w of last.values()) {
-        if (w.kind === 'insert') inserts.push([w.id, w.path]);
-        else deletes.push(w.id);
-      }
+      parsed = reduced(last.values(), last.size);
       t0 = now();
-      const logged = this.target.log(inserts, deletes);
+      const logged = this.target.log(parsed);
       if (!this.target.needsSync || !logged || !this.config.fsyncOffLoop) {
         if (logged && this.target.needsSync) this.target.syncNow();
-        if (logged) this.target.apply(inserts, deletes);
+        if (logged) this.target.apply(parsed);
         this.settle(group, answers, t0);
         return;
       }
@@ -223,7 +248,7 @@ export class WriteGroups {
     this.inFlight = this.target.sync().then(
       () => {
         try {
-          this.target.apply(inserts, deletes);
+          this.target.apply(parsed);
         } catch (error) {
           this.fail(group, error as Error);
           return;

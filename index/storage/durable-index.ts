@@ -300,32 +300,30 @@ export class DurableIndex implements PrimaryIndex {
 
   /**
    * @internal Logs a write group of the OptimizedIndex (inserts and deletes of distinct ids, so
-   * their order does not matter, already validated) as one log write, without an fsync; returns
+   * their order does not matter, parsed and validated when issued: four key words per id in
+   * `insertKeys` and `deleteKeys`) as one log write, without an fsync; returns
    * false when there was nothing to log. The group commit then runs `syncLogged` (one fsync for
    * the whole group, off the event loop) and `applyLogged`. Until then the index takes no other
    * change: a checkpoint in between would drop the group from the log before memory held it.
    */
-  logGroup(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): boolean {
+  logGroup(insertKeys: Int32Array, insertPaths: readonly string[], deleteKeys: Int32Array): boolean {
     this.checkWritable();
     const w = this.writer;
     w.reset(this.log.seq);
-    if (inserts.length > 0) {
+    if (insertPaths.length > 0) {
       w.begin(RECORD.bulkInsert);
-      w.u32(inserts.length);
-      for (let i = 0; i < inserts.length; i++) {
-        const path = checkPair(inserts[i], i, key, 0);
-        w.id(key[0], key[1], key[2], key[3]);
-        w.path(path);
+      w.u32(insertPaths.length);
+      for (let i = 0; i < insertPaths.length; i++) {
+        w.id(insertKeys[4 * i], insertKeys[4 * i + 1], insertKeys[4 * i + 2], insertKeys[4 * i + 3]);
+        w.path(insertPaths[i]);
       }
       w.end();
     }
-    if (deletes.length > 0) {
+    const deletes = deleteKeys.length >> 2;
+    if (deletes > 0) {
       w.begin(RECORD.bulkDelete);
-      w.u32(deletes.length);
-      for (let i = 0; i < deletes.length; i++) {
-        checkBulkId(deletes[i], i, 'group delete', key, 0);
-        w.id(key[0], key[1], key[2], key[3]);
-      }
+      w.u32(deletes);
+      for (let i = 0; i < deletes; i++) w.id(deleteKeys[4 * i], deleteKeys[4 * i + 1], deleteKeys[4 * i + 2], deleteKeys[4 * i + 3]);
       w.end();
     }
     if (w.records === 0) return false;
@@ -345,9 +343,9 @@ export class DurableIndex implements PrimaryIndex {
   }
 
   /** @internal Applies the logged group to memory (after its fsync, when one is due) and checkpoints if due. */
-  applyLogged(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void {
+  applyLogged(insertKeys: Int32Array, insertPaths: readonly string[], deleteKeys: Int32Array): void {
     this.groupInFlight = false;
-    this.memory.applyBatch(inserts, deletes);
+    this.memory.applyParsedGroup(insertKeys, insertPaths, deleteKeys);
     this.maybeCheckpoint();
   }
 

@@ -15,7 +15,7 @@ import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/pr
 import fc from 'fast-check';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { IndexError, MemoryIndex, type OptimizedIndex, createMemoryIndex, createOptimizedIndex, openPrimaryIndex } from '../../index/index.js';
-import type { DocumentId, IdPathPair } from '../../index/index.js';
+import type { IdPathPair } from '../../index/index.js';
 import { checkInvariants } from '../../index/tree/analysis.js';
 import { complexityAlert, fitGrowth, memoryLeakAlert, slaAlerts } from '../../index/metrics/alerts.js';
 import { LATENCY_SAMPLE_EVERY } from '../../index/metrics/collector.js';
@@ -588,10 +588,10 @@ class SyntheticCostIndex extends MemoryIndex {
   capacity = 64;
   overflowMs = 0.05;
 
-  override applyBatch(inserts: readonly IdPathPair[], deletes: readonly DocumentId[]): void {
-    const n = inserts.length + deletes.length;
+  override applyParsedGroup(insertKeys: Int32Array, insertPaths: readonly string[], deleteKeys: Int32Array): void {
+    const n = insertPaths.length + deleteKeys.length / 4;
     const until = performance.now() + this.fixedMs + this.perItemMs * n + this.overflowMs * Math.max(0, n - this.capacity);
-    super.applyBatch(inserts, deletes);
+    super.applyParsedGroup(insertKeys, insertPaths, deleteKeys);
     while (performance.now() < until);
   }
 }
