@@ -8,11 +8,14 @@
  * - measures itself (latency histograms, group sizes, bulk efficiency, contention, tree health,
  *   memory), exports a JSON dashboard and Prometheus text, and raises alerts from measured data;
  * - optionally tunes bulkThreshold and maxConcurrentReaders while it runs (adaptive.ts).
+ *
+ * Its parts each have a module: write grouping (write-groups.ts), the index underneath
+ * (backing.ts), maintenance and analyzeAndOptimize (maintenance.ts), recommendations
+ * (recommendations.ts), the dashboard's shape (dashboard.ts); read batching is here.
  */
 import { IndexError } from '../errors.js';
 import { type DocumentId, invalidIdError, isDocumentId } from '../id.js';
-import { MemoryIndex } from '../memory-index.js';
-import { DurableIndex } from '../storage/durable-index.js';
+import type { MemoryIndex } from '../memory-index.js';
 import type { BulkDeleteResult, BulkInsertResult, CompactResult, IdPathPair, TreeAnalysis } from '../types.js';
 import { type ReaderPool, createReaderPool } from '../concurrent/pool.js';
 import type { ContentionMetrics } from '../concurrent/rwlock.js';
@@ -20,13 +23,14 @@ import { LATENCY_SAMPLE_EVERY, MetricsCollector, OPERATIONS, type OperationName 
 import { type Alert, complexityAlert, memoryLeakAlert, slaAlerts, storageAlert } from '../metrics/alerts.js';
 import { renderPrometheus } from '../metrics/prometheus.js';
 import { type AdaptiveDecision, AdaptiveController } from './adaptive.js';
-import { type InnerIndex, type PendingWrite, WriteGroups } from './write-groups.js';
+import { type PendingWrite, WriteGroups } from './write-groups.js';
+import { type Backing, type InnerIndex, backingOf } from './backing.js';
 import { type OptimizationReport, compactionReasons, treeState } from './maintenance.js';
 import type { Dashboard, Recommendation } from './dashboard.js';
 import { recommend } from './recommendations.js';
 import { type AdaptiveKnob, CONFIG_FIELDS, type OptimizationConfig, type OptimizationConfigInput, resolveConfig } from './config.js';
 
-export type { InnerIndex } from './write-groups.js';
+export type { InnerIndex } from './backing.js';
 
 /** Batches of fewer reads than this are answered on the calling thread: a worker round trip costs more. */
 export const POOL_MIN_BATCH = 64;
@@ -60,6 +64,7 @@ export class OptimizedIndex {
   readonly metrics = new MetricsCollector();
   /** The in-memory index underneath (a durable index's memory). */
   readonly memory: MemoryIndex;
+  private readonly backing: Backing;
   private readonly pool: ReaderPool | null;
   private readonly adaptive: AdaptiveController | null;
   private readonly groups: WriteGroups;
@@ -83,10 +88,11 @@ export class OptimizedIndex {
     input: OptimizationConfigInput = {},
   ) {
     this.config = resolveConfig(input);
-    this.memory = inner instanceof DurableIndex ? inner.memory : inner;
+    this.backing = backingOf(inner);
+    this.memory = this.backing.memory;
     this.metrics.timing = this.config.enableMetrics;
     this.metrics.slaLatencyNs = this.config.sla.p99Ms === undefined ? Infinity : this.config.sla.p99Ms * 1e6;
-    this.groups = new WriteGroups(inner, this.config, {
+    this.groups = new WriteGroups(this.backing, this.config, {
       onApplied: (size, applyNs) => (size === 1 ? this.metrics.recordAlone(applyNs) : this.metrics.recordGroup(size, applyNs ?? 0)),
       onWrite: (kind, started) => this.done(kind, started),
       afterApply: (size) => {
@@ -373,7 +379,7 @@ export class OptimizedIndex {
     const started = now();
     await this.groups.drain();
     await this.flushReads();
-    if (this.inner instanceof DurableIndex) this.inner.flush();
+    this.backing.flush();
     this.done('flush', started);
   }
 
@@ -482,7 +488,7 @@ export class OptimizedIndex {
     const minuteAgo = Date.now() - 60_000;
     return recommend({
       dashboard,
-      groupsFsync: this.inner instanceof DurableIndex && this.inner.groupsNeedSync && this.config.enableBulkOperations,
+      groupsFsync: this.backing.needsSync && this.config.enableBulkOperations,
       meanReadBatch: this.meanReadBatch,
       poolMinBatch: POOL_MIN_BATCH,
       recentCompactions: this.metrics.compactions.filter((c) => c.at >= minuteAgo).length,
@@ -491,14 +497,8 @@ export class OptimizedIndex {
 
   private alerts(operations: Dashboard['operations'], opsPerSec: number): Alert[] {
     const latencies = Object.fromEntries(Object.entries(operations).map(([op, o]) => [op, o.latencyNs]));
-    const found: (Alert | null)[] = [...slaAlerts(this.config.sla, latencies, opsPerSec, this.metrics.totalOperations()), complexityAlert(this.metrics.costPoints()), memoryLeakAlert(this.metrics.compactions), storageAlert(this.storageHealth())];
+    const found: (Alert | null)[] = [...slaAlerts(this.config.sla, latencies, opsPerSec, this.metrics.totalOperations()), complexityAlert(this.metrics.costPoints()), memoryLeakAlert(this.metrics.compactions), storageAlert(this.backing.storageHealth())];
     return found.filter((a): a is Alert => a !== null);
-  }
-
-  private storageHealth(): Parameters<typeof storageAlert>[0] {
-    if (!(this.inner instanceof DurableIndex)) return null;
-    const { checkpointFailures, lastCheckpointError } = this.inner.stats;
-    return { failure: this.inner.failure, checkpointFailures, lastCheckpointError };
   }
 
   /** The dashboard as Prometheus text exposition (metric names prefixed tunebench_, units in names). */
@@ -515,7 +515,7 @@ export class OptimizedIndex {
     } finally {
       this.closed = true;
       await this.pool?.close();
-      if (this.inner instanceof DurableIndex) this.inner.close();
+      this.backing.close();
     }
   }
 }

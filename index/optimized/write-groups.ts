@@ -19,12 +19,8 @@
 import { IndexError } from '../errors.js';
 import { type DocumentId, invalidIdError, parseIdInto } from '../id.js';
 import { invalidPathError, isValidPath } from '../path.js';
-import { MemoryIndex } from '../memory-index.js';
-import { DurableIndex } from '../storage/durable-index.js';
-import { NONE } from '../tree/btree.js';
+import type { Backing, ParsedGroup } from './backing.js';
 import type { OptimizationConfig } from './config.js';
-
-export type InnerIndex = MemoryIndex | DurableIndex;
 
 export interface PendingWrite {
   kind: 'insert' | 'delete';
@@ -37,56 +33,6 @@ export interface PendingWrite {
   started: number;
   resolve: (changed: boolean) => void;
   reject: (error: Error) => void;
-}
-
-/** A group reduced to each id's last write: key words four per id, and the inserts' paths. */
-interface ParsedGroup {
-  insertKeys: Int32Array;
-  insertPaths: string[];
-  deleteKeys: Int32Array;
-}
-
-/** What grouping needs from the index underneath; memory and durable indexes both provide it. */
-interface GroupTarget {
-  /** A group is acknowledged only after an fsync. */
-  readonly needsSync: boolean;
-  /** Whether the id with key words `k` is stored (applied writes only). */
-  has(k: Int32Array): boolean;
-  insert(id: DocumentId, path: string): boolean;
-  delete(id: DocumentId): boolean;
-  /** Writes the group to the log (nothing in memory); false when there is nothing to log. */
-  log(group: ParsedGroup): boolean;
-  sync(): Promise<void>;
-  syncNow(): void;
-  /** Applies a logged (and, when needed, synced) group to memory. */
-  apply(group: ParsedGroup): void;
-}
-
-function groupTarget(inner: InnerIndex): GroupTarget {
-  const tree = (inner instanceof DurableIndex ? inner.memory : inner).tree;
-  const has = (k: Int32Array) => tree.find(k[0], k[1], k[2], k[3]) !== NONE;
-  if (inner instanceof DurableIndex) {
-    return {
-      needsSync: inner.groupsNeedSync,
-      has,
-      insert: (id, path) => inner.insert(id, path),
-      delete: (id) => inner.delete(id),
-      log: (g) => inner.logGroup(g.insertKeys, g.insertPaths, g.deleteKeys),
-      sync: () => inner.syncLogged(),
-      syncNow: () => inner.syncLoggedNow(),
-      apply: (g) => inner.applyLogged(g.insertKeys, g.insertPaths, g.deleteKeys),
-    };
-  }
-  return {
-    needsSync: false,
-    has,
-    insert: (id, path) => inner.insert(id, path),
-    delete: (id) => inner.delete(id),
-    log: () => true,
-    sync: () => Promise.resolve(),
-    syncNow: () => {},
-    apply: (g) => inner.applyParsedGroup(g.insertKeys, g.insertPaths, g.deleteKeys),
-  };
 }
 
 /** What the OptimizedIndex is told as writes are applied. */
@@ -117,7 +63,7 @@ function reduced(writes: Iterable<PendingWrite>, count: number): ParsedGroup {
 }
 
 export class WriteGroups {
-  private readonly target: GroupTarget;
+  private readonly target: Backing;
   private queue: PendingWrite[] = [];
   /** Writes issued but not yet applied, by canonical id: what reads must see first. */
   readonly overlay = new Map<string, PendingWrite>();
@@ -126,11 +72,11 @@ export class WriteGroups {
   private inFlight: Promise<void> | null = null;
 
   constructor(
-    inner: InnerIndex,
+    target: Backing,
     private readonly config: Pick<OptimizationConfig, 'enableBulkOperations' | 'bulkThreshold' | 'maxBatchDelayMs' | 'fsyncOffLoop'>,
     private readonly hooks: GroupHooks,
   ) {
-    this.target = groupTarget(inner);
+    this.target = target;
   }
 
   /**
