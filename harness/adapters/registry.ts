@@ -4,6 +4,7 @@
  * are UsageErrors naming what is wrong and what would be right.
  */
 import { UsageError } from '../errors.js';
+import { lmdbFactory } from './lmdb.js';
 import { optimizedFactory } from './optimized.js';
 import { mapFactory, sortedBtreeFactory } from './peers.js';
 import { primaryFactory } from './primary.js';
@@ -15,7 +16,7 @@ export function registerFactory(factory: ImplementationFactory): void {
   factories.set(factory.name, factory);
 }
 
-for (const factory of [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory]) registerFactory(factory);
+for (const factory of [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory, lmdbFactory]) registerFactory(factory);
 
 export function allFactories(): ImplementationFactory[] {
   return [...factories.values()];
