@@ -1,6 +1,8 @@
 /**
- * The OptimizedIndex, asynchronous: concurrent clients' writes are grouped, batched reads go to
- * reader workers. Every OptimizationConfig field is a knob; `adaptive` turns on self-tuning.
+ * The OptimizedIndex: concurrent clients' writes are grouped on an index that fsyncs, batched
+ * reads go to reader workers; where writes apply at once (in memory) it is called through its
+ * synchronous methods, as a user would. Every OptimizationConfig field is a knob; `adaptive`
+ * turns on self-tuning.
  */
 import { DEFAULT_CONFIG, type OptimizedIndex, createMemoryIndex, createOptimizedIndex, openPrimaryIndex } from '../../index/index.js';
 import { ADAPTIVE_FIELDS, CONFIG_FIELDS, type FieldSpec } from '../../index/optimized/config.js';

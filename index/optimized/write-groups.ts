@@ -6,10 +6,11 @@
  *   once: one client never waits for a group it cannot fill (a turn of the event loop per write
  *   cost one ycsb-a client 38-41% against `bulkThreshold=1`).
  * - On a durable index that fsyncs (`sync`, `group`), the writes issued in one turn of the event
- *   loop form the first group; it is logged, then fsynced on libuv's thread pool, so the event
- *   loop keeps taking writes meanwhile. Those writers, and the ones its answers release within a
- *   turn, form the next group, committed once the fsync in flight settles. Nobody waits for a
- *   timer: the group size follows the load.
+ *   loop form a group, logged as one record and fsynced once. Writers that come while it is
+ *   fsynced, and the ones its answers release within a turn, form the next group. The fsync runs
+ *   on the event loop by default (writers arriving meanwhile wait in the OS and join the next
+ *   group), or on libuv's thread pool with `fsyncOffLoop`, so that the event loop keeps serving
+ *   meanwhile. Nobody waits for a timer: the group size follows the load.
  * - `bulkThreshold` caps a group (more writers wait for the next one); `maxBatchDelayMs` > 0 makes
  *   even an idle index wait that long for company (and groups in-memory writes too).
  *
