@@ -30,6 +30,8 @@ export {
 } from './optimized/optimized-index.js';
 export { DEFAULT_CONFIG, resolveConfig, type OptimizationConfig, type OptimizationConfigInput, type AdaptiveConfig, type AdaptiveKnob } from './optimized/config.js';
 export type { AdaptiveDecision } from './optimized/adaptive.js';
+export type { Recommendation } from './optimized/dashboard.js';
+export type { MaintenanceAction, OptimizationReport, TreeState } from './optimized/maintenance.js';
 export type { Alert, GrowthFit } from './metrics/alerts.js';
 export { fitGrowth, MAX_GROWTH_EXPONENT } from './metrics/alerts.js';
 export { createReaderPool, type ReaderPool, type ReaderPoolOptions, type WorkloadCounts } from './concurrent/pool.js';
