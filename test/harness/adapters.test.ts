@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { allFactories, formatImplSpec, resolveKnobs } from '../../harness/adapters/registry.js';
 import type { Implementation, KnobValues } from '../../harness/adapters/types.js';
 import { Rng, randomUuid } from '../../scenarios/random.js';
+import { defineImplementation } from '../../harness/public.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tb-adapters-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -104,4 +105,48 @@ describe('every implementation answers like a Map in every durability mode it cl
       }
     }
   }
+});
+
+describe('the public contract (tunebench/harness)', () => {
+  it('the package entry tunebench/harness resolves to the built contract', async () => {
+    // A name built at run time, so that typechecking does not need dist/ to exist.
+    const entry = ['tunebench', 'harness'].join('/');
+    const pkg = (await import(entry)) as { defineImplementation: unknown };
+    assert.equal(typeof pkg.defineImplementation, 'function');
+  });
+
+  it('a factory declared with defineImplementation runs the same model check', async () => {
+    const mine = defineImplementation({
+      name: 'tiny-sorted-array',
+      description: 'a sorted array of ids beside a Map (test fixture)',
+      knobs: {},
+      durability: ['none'],
+      open: (_knobs, context) => {
+        const map = new Map<string, string>();
+        const sortedIds = () => [...map.keys()].sort();
+        return {
+          spec: context.spec,
+          config: {},
+          isAsync: false,
+          load: (ids, paths) => ids.forEach((x, i) => map.set(x, paths[i])),
+          get: (x) => map.get(x),
+          put: (x, p) => void map.set(x, p),
+          delete: (x) => map.delete(x),
+          scan: (from, count) => Math.min(count, sortedIds().filter((x) => x >= from).length),
+          bulkInsert: (pairs) => pairs.forEach(([x, p]) => map.set(x, p)),
+          bulkDelete: (ids) => ids.forEach((x) => map.delete(x)),
+          bulkGet: (ids) => ids.filter((x) => map.has(x)).length,
+          memoryBytes: () => undefined,
+          close: () => {},
+        };
+      },
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const impl = await mine.open({}, { spec: mine.name, durability: 'none', directory: join(scratch, `d${dirs++}`) });
+        await check(impl, ops);
+      }),
+      { numRuns: 10, seed: 7 },
+    );
+  });
 });
