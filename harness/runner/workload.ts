@@ -152,13 +152,18 @@ function startAsync(impl: Implementation, block: OpBlock, i: number, data: DataS
     case OP.scan:
       return impl.scan(id, block.args[i]);
     case OP.readModifyWrite: {
+      const path = data.pool[block.args[i]];
       const read = impl.get(id);
-      if (read instanceof Promise) return read.then(async (value) => (await impl.put(id, data.pool[block.args[i]]), digest(value)));
-      const written = impl.put(id, data.pool[block.args[i]]);
-      return written instanceof Promise ? written.then(() => digest(read)) : digest(read);
+      if (read instanceof Promise) return read.then((value) => writeThen(impl.put(id, path), value));
+      return writeThen(impl.put(id, path), read);
     }
   }
   return executeBulkAsync(impl, block, i, data, batchSize);
+}
+
+/** The digest of `read` once `written` (a write's result or promise) has settled. */
+function writeThen(written: unknown, read: unknown): number | Promise<number> {
+  return written instanceof Promise ? written.then(() => digest(read)) : digest(read);
 }
 
 /** Executes bulk operation i of `block`, awaiting an asynchronous implementation; returns a digest of its result. */

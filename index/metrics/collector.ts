@@ -24,6 +24,11 @@ export const LATENCY_SAMPLE_EVERY = 16;
 /** Weight of the newest sample in the running cost averages. */
 const EWMA_WEIGHT = 0.1;
 
+/** The running average `old` moved toward `sample` (the sample itself when there is none yet). */
+function ewma(old: number | null, sample: number): number {
+  return old === null ? sample : old + EWMA_WEIGHT * (sample - old);
+}
+
 /** A point of read cost at one tree size (the complexity alert fits these). */
 export interface CostPoint {
   entries: number;
@@ -42,9 +47,9 @@ export interface CompactionRecord {
 export class MetricsCollector {
   readonly startedAt = performance.now();
   /** Off: exact counts only, no clock reads, latency histograms or read costs (OptimizationConfig.enableMetrics). */
-  timing = true;
+  private readonly timing: boolean;
   /** The latency service level (sla.p99Ms) in ns: timed operations above it are counted. */
-  slaLatencyNs = Infinity;
+  private readonly slaLatencyNs: number;
   private timedOperations = 0;
   private timedOverSla = 0;
   private readonly histograms = new Map<OperationName, hdr.Histogram>();
@@ -63,6 +68,11 @@ export class MetricsCollector {
   groupedNsPerWrite: number | null = null;
   private readonly costByDecade = new Map<number, { entries: number; totalNs: number; samples: number }>();
   readonly compactions: CompactionRecord[] = [];
+
+  constructor(options: { timing?: boolean; slaP99Ms?: number } = {}) {
+    this.timing = options.timing ?? true;
+    this.slaLatencyNs = options.slaP99Ms === undefined ? Infinity : options.slaP99Ms * 1e6;
+  }
 
   /** The start time of a single operation when it is one to time (one in LATENCY_SAMPLE_EVERY), else -1. */
   sampleStart(): number {
@@ -104,11 +114,11 @@ export class MetricsCollector {
     this.groupedWrites++;
     this.aloneGroups++;
     if (this.maxGroupSize < 1) this.maxGroupSize = 1;
-    if (applyNs !== null) this.individualNsPerWrite = this.individualNsPerWrite === null ? applyNs : this.individualNsPerWrite + EWMA_WEIGHT * (applyNs - this.individualNsPerWrite);
+    if (applyNs !== null) this.individualNsPerWrite = ewma(this.individualNsPerWrite, applyNs);
   }
 
-  /** A group of `size` writes applied in `applyNs` (1 = applied alone). */
-  recordGroup(size: number, applyNs: number): void {
+  /** A group of `size` writes applied in `applyNs` (null: not timed; 1 = applied alone). */
+  recordGroup(size: number, applyNs: number | null): void {
     if (size === 1) {
       this.recordAlone(applyNs);
       return;
@@ -118,9 +128,7 @@ export class MetricsCollector {
     this.maxGroupSize = Math.max(this.maxGroupSize, size);
     const bucket = 2 ** Math.floor(Math.log2(size));
     this.groupSizeBuckets.set(bucket, (this.groupSizeBuckets.get(bucket) ?? 0) + 1);
-    const perWrite = applyNs / size;
-    const ewma = (old: number | null) => (old === null ? perWrite : old + EWMA_WEIGHT * (perWrite - old));
-    this.groupedNsPerWrite = ewma(this.groupedNsPerWrite);
+    if (applyNs !== null) this.groupedNsPerWrite = ewma(this.groupedNsPerWrite, applyNs / size);
   }
 
   /** A read that took `ns` on a tree of `entries` entries. Averaged per decade of size. */

@@ -3,6 +3,7 @@
  * the heap fragments, a rebuild when leaves thin out), a short timed read probe, and the report of
  * `analyzeAndOptimize()` with measured figures before and after.
  */
+import { median } from 'simple-statistics';
 import type { MemoryIndex } from '../memory-index.js';
 import type { TreeAnalysis } from '../types.js';
 import type { OptimizationConfig } from './config.js';
@@ -38,21 +39,24 @@ const PROBE_PASSES = 3;
 /** Where the probe's answers go, so that the JIT cannot drop the reads. */
 let probeSink = 0;
 
-/**
- * Why the tree needs compacting now, from its analysis and the config's bounds; empty when it does
- * not. Fragmentation applies with enableMemoryOptimization, fill and balance with
- * enableAutoRebalancing (the automatic path); `requested` applies both bounds regardless.
- */
-export function compactionReasons(analysis: Pick<TreeAnalysis, 'meanLeafFill' | 'balanceFactor' | 'heapFragmentation'>, config: OptimizationConfig, requested = false): string[] {
-  const reasons: string[] = [];
-  if ((requested || config.enableMemoryOptimization) && analysis.heapFragmentation > config.fragmentationThreshold) {
-    reasons.push(`heap fragmentation ${analysis.heapFragmentation.toFixed(3)} above ${config.fragmentationThreshold}`);
-  }
+/** Why a heap with this share of free blocks needs compacting, or null. */
+export function fragmentationReason(fragmentation: number, config: OptimizationConfig): string | null {
+  return fragmentation > config.fragmentationThreshold ? `heap fragmentation ${fragmentation.toFixed(3)} above ${config.fragmentationThreshold}` : null;
+}
+
+/** Why a tree with this leaf fill and balance needs rebuilding, or null. */
+export function fillReason(analysis: Pick<TreeAnalysis, 'meanLeafFill' | 'balanceFactor'>, config: OptimizationConfig): string | null {
   const threshold = config.rebalancingTriggerThreshold;
-  if ((requested || config.enableAutoRebalancing) && (analysis.meanLeafFill < threshold || analysis.balanceFactor < threshold)) {
-    reasons.push(`leaf fill ${analysis.meanLeafFill.toFixed(3)}, balance ${analysis.balanceFactor.toFixed(3)}: below ${threshold}`);
-  }
-  return reasons;
+  if (analysis.meanLeafFill >= threshold && analysis.balanceFactor >= threshold) return null;
+  return `leaf fill ${analysis.meanLeafFill.toFixed(3)}, balance ${analysis.balanceFactor.toFixed(3)}: below ${threshold}`;
+}
+
+/**
+ * Why the tree needs compacting now, from its analysis and the config's bounds, whatever the
+ * automatic switches say (analyzeAndOptimize); empty when it does not.
+ */
+export function compactionReasons(analysis: Pick<TreeAnalysis, 'meanLeafFill' | 'balanceFactor' | 'heapFragmentation'>, config: OptimizationConfig): string[] {
+  return [fragmentationReason(analysis.heapFragmentation, config), fillReason(analysis, config)].filter((r): r is string => r !== null);
 }
 
 /**
@@ -69,8 +73,9 @@ export function probeReads(memory: MemoryIndex): number | null {
     if (i++ % every === 0) ids.push(id);
     if (ids.length >= PROBE_IDS) break;
   }
-  // Probe in a scattered order, as point reads arrive.
-  const order = ids.map((_, k) => (k * 0x9e3779b1) >>> 0).map((h, k) => [h, k] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => ids[k]);
+  // Probe in a scattered order, as point reads arrive: ids sorted by a hash of their position
+  // (the same tree gives the same probe; index/ imports nothing from scenarios/, so not its shuffle).
+  const order = ids.map((id, k) => ({ id, h: Math.imul(k, 0x9e3779b1) >>> 0 })).sort((a, b) => a.h - b.h).map((e) => e.id);
   const passes: number[] = [];
   let found = 0;
   for (let p = 0; p < PROBE_PASSES; p++) {
@@ -79,7 +84,7 @@ export function probeReads(memory: MemoryIndex): number | null {
     passes.push(((performance.now() - t0) * 1e6) / order.length);
   }
   probeSink = (probeSink + found) | 0;
-  return passes.sort((a, b) => a - b)[PROBE_PASSES >> 1];
+  return median(passes);
 }
 
 export function treeState(memory: MemoryIndex): TreeState {

@@ -25,7 +25,7 @@ import { renderPrometheus } from '../metrics/prometheus.js';
 import { type AdaptiveDecision, AdaptiveController } from './adaptive.js';
 import { type PendingWrite, WriteGroups } from './write-groups.js';
 import { type Backing, type InnerIndex, backingOf } from './backing.js';
-import { type OptimizationReport, compactionReasons, treeState } from './maintenance.js';
+import { type OptimizationReport, compactionReasons, fillReason, fragmentationReason, treeState } from './maintenance.js';
 import type { Dashboard, Recommendation } from './dashboard.js';
 import { recommend } from './recommendations.js';
 import { type AdaptiveKnob, CONFIG_FIELDS, type OptimizationConfig, type OptimizationConfigInput, resolveConfig } from './config.js';
@@ -61,7 +61,7 @@ const closedError = () => new IndexError('CLOSED', 'the optimized index is close
 
 export class OptimizedIndex {
   readonly config: OptimizationConfig;
-  readonly metrics = new MetricsCollector();
+  readonly metrics: MetricsCollector;
   /** The in-memory index underneath (a durable index's memory). */
   readonly memory: MemoryIndex;
   private readonly backing: Backing;
@@ -90,10 +90,9 @@ export class OptimizedIndex {
     this.config = resolveConfig(input);
     this.backing = backingOf(inner);
     this.memory = this.backing.memory;
-    this.metrics.timing = this.config.enableMetrics;
-    this.metrics.slaLatencyNs = this.config.sla.p99Ms === undefined ? Infinity : this.config.sla.p99Ms * 1e6;
+    this.metrics = new MetricsCollector({ timing: this.config.enableMetrics, slaP99Ms: this.config.sla.p99Ms });
     this.groups = new WriteGroups(this.backing, this.config, {
-      onApplied: (size, applyNs) => (size === 1 ? this.metrics.recordAlone(applyNs) : this.metrics.recordGroup(size, applyNs ?? 0)),
+      onApplied: (size, applyNs) => this.metrics.recordGroup(size, applyNs),
       onWrite: (kind, started) => this.done(kind, started),
       afterApply: (size) => {
         this.untilMaintenance -= size;
@@ -121,8 +120,6 @@ export class OptimizedIndex {
         })
       : null;
   }
-
-
 
   /** Entries applied so far (writes still waiting in a group are not counted). */
   get size(): number {
@@ -313,9 +310,8 @@ export class OptimizedIndex {
     });
     const answers: (string | undefined)[] = new Array(ids.length);
     const rest: number[] = [];
-    const overlay = this.groups.overlay.size === 0 ? null : this.groups.overlay;
     ids.forEach((id, i) => {
-      const pending = overlay?.get(id.toLowerCase());
+      const pending = this.pendingWrite(id);
       if (pending) answers[i] = pending.kind === 'insert' ? pending.path : undefined;
       else rest.push(i);
     });
@@ -390,8 +386,9 @@ export class OptimizedIndex {
     const tree = this.memory.tree;
     if (tree.size < MIN_MAINTAINED_ENTRIES) return;
     const heap = tree.heap;
-    if (this.config.enableMemoryOptimization && heap.top > 0 && heap.freeWords / heap.top > this.config.fragmentationThreshold) {
-      this.compactFor(`heap fragmentation ${(heap.freeWords / heap.top).toFixed(3)} above ${this.config.fragmentationThreshold}`);
+    const fragmented = this.config.enableMemoryOptimization && heap.top > 0 ? fragmentationReason(heap.freeWords / heap.top, this.config) : null;
+    if (fragmented !== null) {
+      this.compactFor(fragmented);
       return;
     }
     if (!this.config.enableAutoRebalancing) return;
@@ -401,8 +398,8 @@ export class OptimizedIndex {
     if (estimate >= this.config.rebalancingTriggerThreshold) return;
     if (this.checkedFillAt >= 0 && Math.abs(tree.size - this.checkedFillAt) < tree.size / 10) return;
     this.checkedFillAt = tree.size;
-    const reasons = compactionReasons(this.memory.analyze(), { ...this.config, enableMemoryOptimization: false });
-    if (reasons.length > 0) this.compactFor(reasons.join('; '));
+    const thin = fillReason(this.memory.analyze(), this.config);
+    if (thin !== null) this.compactFor(thin);
   }
 
   private compactFor(reason: string): CompactResult {
@@ -423,7 +420,7 @@ export class OptimizedIndex {
     await this.groups.drain();
     const started = now();
     const before = treeState(this.memory);
-    const reasons = compactionReasons(before, this.config, true);
+    const reasons = compactionReasons(before, this.config);
     if (reasons.length === 0) return { actions: [], before, after: before, durationMs: now() - started };
     this.compactFor(`analyzeAndOptimize: ${reasons.join('; ')}`);
     const after = treeState(this.memory);

@@ -64,7 +64,6 @@ function reduced(writes: Iterable<PendingWrite>, count: number): ParsedGroup {
 }
 
 export class WriteGroups {
-  private readonly target: Backing;
   private queue: PendingWrite[] = [];
   /** Writes issued but not yet applied, by canonical id: what reads must see first. */
   readonly overlay = new Map<string, PendingWrite>();
@@ -73,12 +72,10 @@ export class WriteGroups {
   private inFlight: Promise<void> | null = null;
 
   constructor(
-    target: Backing,
+    private readonly target: Backing,
     private readonly config: Pick<OptimizationConfig, 'enableBulkOperations' | 'bulkThreshold' | 'maxBatchDelayMs' | 'fsyncOffLoop'>,
     private readonly hooks: GroupHooks,
-  ) {
-    this.target = target;
-  }
+  ) {}
 
   /**
    * Whether this configuration applies every write at once: grouping is off, or there is nothing

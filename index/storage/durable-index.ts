@@ -302,8 +302,8 @@ export class DurableIndex implements PrimaryIndex {
    * @internal Logs a write group of the OptimizedIndex (inserts and deletes of distinct ids, so
    * their order does not matter, parsed and validated when issued: four key words per id in
    * `insertKeys` and `deleteKeys`) as one log write, without an fsync; returns
-   * false when there was nothing to log. The group commit then runs `syncLogged` (one fsync for
-   * the whole group, off the event loop) and `applyLogged`. Until then the index takes no other
+   * false when there was nothing to log. The group commit then runs one fsync for the whole
+   * group (`syncLoggedNow` on this thread, or `syncLogged` on the thread pool) and `applyLogged`. Until then the index takes no other
    * change: a checkpoint in between would drop the group from the log before memory held it.
    */
   logGroup(insertKeys: Int32Array, insertPaths: readonly string[], deleteKeys: Int32Array): boolean {

@@ -222,9 +222,11 @@ export class BTree {
 
   /**
    * Descends to key (k0..k3) and returns the arena word offset of its slot when it is present, or
-   * NONE after remembering the leaf, position and descent path for `insertLocated`. An update can
-   * then replace the value in place and an insert store its path, with one descent either way:
-   * the second descent of store-then-insert cost ~100 ns of a 370 ns update at 10k entries.
+   * NONE after remembering the leaf, position and descent path for `insertLocated`. An update then
+   * knows its old heap block before the new path is stored, so the heap can overwrite the block in
+   * place when the size matches (PathHeap.replace: no free-list pop and push); an insert stores its
+   * path and goes in where the descent ended. One descent either way, as before. With the heap's
+   * word-copy loop, a 10k-entry update went from 370 to 345 ns (the two were not measured apart).
    */
   locate(k0: number, k1: number, k2: number, k3: number): number {
     const w = this.arena.words;
