@@ -1,14 +1,16 @@
 /**
- * Other builds of tunebench as sources of implementations: `gate --against DIR` measures DIR's
- * implementations beside this build's, in the same processes. A build is a checkout with its
- * dependencies installed and `npm run build` done: its adapters are imported from
- * DIR/dist/harness/adapters/registry.js.
+ * Other builds as sources of implementations: `gate --against DIR` measures DIR's implementations
+ * beside this build's, in the same processes. A build is a checkout of tunebench with its
+ * dependencies installed and `npm run build` done (its adapters are imported from
+ * DIR/dist/harness/adapters/registry.js), or a user's checkout holding implementation modules.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from './errors.js';
+import * as localRegistry from './adapters/registry.js';
+import { CONFIG_FILES, aliasModuleRoot, factoriesIn, moduleRootOf, moduleSettings } from './adapters/modules.js';
 import type { ImplementationFactory, KnobValues } from './adapters/types.js';
 import type { ImplSpec } from './adapters/registry.js';
 
@@ -21,36 +23,79 @@ export interface BuildRegistry {
 
 const REGISTRY = 'dist/harness/adapters/registry.js';
 
-/** Where the registry module of the build at `dir` is, or a UsageError saying what is missing. */
-export function buildRegistryPath(dir: string): string {
-  const root = resolve(dir);
-  if (!existsSync(root)) throw new UsageError(`build directory ${root} does not exist`);
-  let name = '';
+/** Whether `root` is a checkout of tunebench (its package.json names it). */
+function isTunebenchCheckout(root: string): boolean {
   try {
-    name = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name;
+    return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name === 'tunebench';
   } catch {
-    throw new UsageError(`${root} is not a tunebench checkout (no readable package.json)`);
+    return false;
   }
-  if (name !== 'tunebench') throw new UsageError(`${root} is not a tunebench checkout (package.json names "${name}")`);
+}
+
+/** Where the registry module of the tunebench build at `root` is, or a UsageError saying what is missing. */
+export function buildRegistryPath(root: string): string {
   const path = join(root, REGISTRY);
   if (!existsSync(path)) throw new UsageError(`${root} is not built (no ${REGISTRY}): run "npm ci && npm run build" there`);
   return path;
 }
 
+async function importRegistry(path: string): Promise<BuildRegistry> {
+  const module: Partial<BuildRegistry> = await import(pathToFileURL(path).href);
+  for (const name of ['findFactory', 'resolveKnobs', 'formatImplSpec'] as const) {
+    if (typeof module[name] !== 'function') throw new UsageError(`${path} does not export ${name}(): that build is too old or too new to be measured by this one`);
+  }
+  return module as BuildRegistry;
+}
+
+/** This build's built-in implementations only (a user's base checkout gets those, and its own modules). */
+const builtinsOfThisBuild: BuildRegistry = {
+  findFactory(name) {
+    const factory = localRegistry.builtinFactory(name);
+    if (!factory) throw new UsageError(`unknown implementation "${name}"`);
+    return factory;
+  },
+  resolveKnobs: (spec) => localRegistry.resolveKnobs(spec, builtinsOfThisBuild.findFactory(spec.name)),
+  formatImplSpec: localRegistry.formatImplSpec,
+};
+
 const loaded = new Map<string, Promise<BuildRegistry>>();
 
-/** Imports the registry of the build at `dir` (once per process). */
+/**
+ * The implementations of the build at `dir` (once per process). `dir` is either another built
+ * checkout of tunebench (its registry, plus its implementation modules) or any folder with
+ * implementation modules, a user's base checkout (this build's built-ins, plus its modules):
+ * modules are found there by the rules of modules.ts, the --impl-module paths resolved in `dir`.
+ */
 export function loadBuildRegistry(dir: string): Promise<BuildRegistry> {
-  const path = buildRegistryPath(dir);
-  let registry = loaded.get(path);
+  const root = resolve(dir);
+  let registry = loaded.get(root);
   if (!registry) {
-    registry = import(pathToFileURL(path).href).then((module: Partial<BuildRegistry>) => {
-      for (const name of ['findFactory', 'resolveKnobs', 'formatImplSpec'] as const) {
-        if (typeof module[name] !== 'function') throw new UsageError(`${path} does not export ${name}(): that build is too old or too new to be measured by this one`);
+    registry = (async () => {
+      if (!existsSync(root)) throw new UsageError(`build directory ${root} does not exist`);
+      const checkout = isTunebenchCheckout(root);
+      const base = checkout ? await importRegistry(buildRegistryPath(root)) : builtinsOfThisBuild;
+      const taken = (name: string) => {
+        try {
+          base.findFactory(name);
+          return `the built-in implementation ${name} of ${root}`;
+        } catch {
+          return undefined;
+        }
+      };
+      const modules = await factoriesIn(moduleRootOf(root), taken);
+      if (!checkout && modules.size === 0) {
+        throw new UsageError(`${root} is neither a tunebench checkout nor a folder with implementation modules (${CONFIG_FILES.join(' or ')}, or the --impl-module paths resolved there)`);
       }
-      return module as BuildRegistry;
-    });
-    loaded.set(path, registry);
+      return {
+        findFactory: (name) => modules.get(name) ?? base.findFactory(name),
+        resolveKnobs: (spec) => {
+          const own = modules.get(spec.name);
+          return own ? localRegistry.resolveKnobs(spec, own) : base.resolveKnobs(spec);
+        },
+        formatImplSpec: base.formatImplSpec,
+      };
+    })();
+    loaded.set(root, registry);
   }
   return registry;
 }
@@ -79,5 +124,8 @@ export function copyOfThisBuild(): { dir: string; remove: () => void } {
   cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // The user's modules are not copied (their imports resolve from where they are): the copy uses
+  // the same files, so only this build's own code is compiled twice.
+  aliasModuleRoot(dir, moduleSettings().cwd);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

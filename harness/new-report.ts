@@ -24,6 +24,7 @@ export function newReport(parts: ReportParts): Report {
     environment: currentEnvironment(),
     results: [],
     skipped: [],
+    failures: [],
     comparisons: [],
     warnings: [],
     ...rest,

@@ -6,7 +6,7 @@
  * What the runner guarantees an implementation:
  * - every job (scenario x implementation x round) runs in a fresh child process, one at a time;
  *   it first warms the JIT up on a throwaway instance with its own data, then opens the measured
- *   instance with `open(knobs, context)`; `context.directory` is a fresh, empty
+ *   instance with `open(knobs, context)`; `context.directory` is a fresh, empty, existing
  *   directory for files, removed after the job; `context.durability` is the scenario's mode and is
  *   always one the factory lists in `durability`;
  * - knobs arrive validated against `knobs` (type, bounds) with defaults filled in;

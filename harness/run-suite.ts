@@ -4,7 +4,7 @@ import { newReport } from './new-report.js';
 import { formatImplSpec, type ImplSpec } from './adapters/registry.js';
 import { progressBar } from './progress.js';
 import { planJobs } from './runner/plan.js';
-import { describeJob, runJobs, type RunOptions } from './runner/run.js';
+import { describeJob, failureOf, runJobs, type RunOptions } from './runner/run.js';
 import type { RoundResult } from './runner/types.js';
 import type { Report } from '../reports/schema.js';
 import type { Scenario } from '../scenarios/schema.js';
@@ -26,8 +26,9 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
   const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { quick: options.quick });
   const progress = progressBar(jobs.length, options.progressTitle ?? options.command);
   let rounds: RoundResult[];
+  const failures: Report['failures'] = [];
   try {
-    rounds = await runJobs(jobs, { execute: options.execute, onJobDone: (done, _total, job) => progress.update(done, describeJob(job)) });
+    rounds = await runJobs(jobs, { execute: options.execute, onJobDone: (done, _total, job) => progress.update(done, describeJob(job)), onJobFailed: (error) => failures.push(failureOf(error)) });
   } finally {
     progress.stop();
   }
@@ -39,5 +40,6 @@ export async function runSuite(options: SuiteOptions): Promise<Report> {
       if (mine.length > 0) results.push(aggregate(scenario, name, mine));
     }
   }
-  return newReport({ command: options.command, startedAt, settings: { rounds: options.rounds, ...options.settings }, scenarios: options.scenarios, results, skipped });
+  return newReport({ command: options.command, startedAt, settings: { rounds: options.rounds, ...options.settings }, scenarios: options.scenarios, results, skipped, failures });
 }
+

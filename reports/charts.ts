@@ -174,7 +174,7 @@ function gateChart(report: Report, threshold: number): ChartSpec | null {
   const failed = new Set(gate.regressed.map(id));
   const cleared = new Set(gate.confirmations.filter((c) => !c.confirmed).map(id));
   const colours = report.comparisons.map((c) => (failed.has(id(c)) ? VERDICT_COLOURS.regressed : cleared.has(id(c)) || c.verdict === 'regressed' ? '#ff9f1c' : VERDICT_COLOURS[c.verdict]));
-  const title = `Gate ${gate.exitCode === 0 ? 'passed' : 'FAILED'}: candidate / base per metric`;
+  const title = `Gate ${gate.exitCode === 0 ? 'passed' : gate.exitCode === 2 ? 'not decided (jobs failed)' : 'FAILED'}: candidate / base per metric`;
   return comparisonChart(report.comparisons, threshold, 'gate.png', title, colours, 'red: regressed (confirmed), orange: a suspect (leaned worse) that the re-measurement cleared, green: improved, grey: unchanged');
 }
 

@@ -69,6 +69,7 @@ export function renderSummary(report: Report, charts: ChartSpec[]): string {
   if (report.skipped.length > 0) {
     lines.push('## Skipped', '', ...report.skipped.map((s) => `- ${s.scenario} × ${s.implementation}: ${s.reason}`), '');
   }
+  if (report.failures.length > 0) lines.push('## Failed jobs', '', ...report.failures.map((f) => `- ${f.message}`), '');
   if (report.warnings.length > 0) lines.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
   if (charts.length > 0) {
     lines.push('## Charts', '');
@@ -82,7 +83,7 @@ const fixed3 = (x: number) => x.toFixed(3);
 /** The opening of a gate's summary.md: the verdict and what decided it. */
 export function gateMarkdown(gate: GateEntry): string {
   const stages = gate.confirm === 0 ? 'no confirmation stage' : `suspects re-measured on fresh rounds ${gate.confirm} time(s), each tested at its share of alpha ${gate.alpha ?? ''} (weighted by the first pass's evidence)`;
-  const lines = [`# Gate: ${gate.exitCode === 0 ? 'passed' : 'FAILED'}`, '', `Base: \`${gate.base}\`; candidate: ${gate.candidate}; noise threshold ±${(gate.threshold * 100).toFixed(1)}%; ${stages}.`, ''];
+  const lines = [`# Gate: ${gate.exitCode === 0 ? 'passed' : gate.exitCode === 2 ? 'NOT DECIDED (jobs failed)' : 'FAILED'}`, '', `Base: \`${gate.base}\`; candidate: ${gate.candidate}; noise threshold ±${(gate.threshold * 100).toFixed(1)}%; ${stages}.`, ''];
   if (gate.regressed.length > 0) {
     lines.push('| scenario | implementation | metric | ratio | 95% CI | p |', '|---|---|---|---|---|---|');
     for (const r of gate.regressed) lines.push(`| ${r.scenario} | ${r.pair} | ${r.metric} | ${fixed3(r.ratio)} | [${fixed3(r.ci[0])}, ${fixed3(r.ci[1])}] | ${r.pValue.toPrecision(2)} |`);

@@ -211,7 +211,8 @@ export const GateSchema = z.object({
   confirm: z.number().int().describe('confirmation stages: a metric the first pass finds suspect fails the gate only if every stage confirms it on fresh rounds'),
   alpha: z.number().describe('the false-fail level of the whole gate (the confirmation tests each suspect at alpha / suspects)').optional(),
   suspects: z.number().int().describe('metrics the first pass found possibly worse (one-sided p < 0.05, estimate beyond the band)').optional(),
-  exitCode: z.union([z.literal(0), z.literal(1)]),
+  /** 0 passed, 1 a confirmed regression or failed check, 2 jobs failed so the gate could not decide. */
+  exitCode: z.union([z.literal(0), z.literal(1), z.literal(2)]),
   regressed: z.array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number() })),
   confirmations: z.array(
     z.object({
@@ -260,6 +261,8 @@ export const ReportSchema = z.object({
   scenarios: z.array(z.object({ name: z.string(), kind: z.string(), description: z.string(), definition: z.record(z.string(), z.unknown()) })),
   results: z.array(ResultSchema),
   skipped: z.array(z.object({ scenario: z.string(), implementation: z.string(), reason: z.string() })),
+  /** Jobs that failed (an implementation threw, a child process died); the others went on. */
+  failures: z.array(z.object({ scenario: z.string(), implementations: z.array(z.string()), round: z.number().int(), message: z.string() })).default([]),
   comparisons: z.array(ComparisonSchema).default([]),
   calibration: CalibrationSchema.optional(),
   simulation: SimulationSchema.optional(),

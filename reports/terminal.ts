@@ -23,7 +23,14 @@ export function runText(report: Report): string {
     for (const w of r.warnings) lines.push(`${''.padEnd(50)} warning: ${w}`);
   }
   for (const s of report.skipped) lines.push(`skipped ${s.scenario} x ${s.implementation}: ${s.reason}`);
+  lines.push(...failureLines(report));
   return lines.join('\n');
+}
+
+/** The failed jobs, one line each, after a count ("" when none failed). */
+export function failureLines(report: Pick<Report, 'failures'>): string[] {
+  if (report.failures.length === 0) return [];
+  return [`${report.failures.length} job${report.failures.length > 1 ? 's' : ''} FAILED (the others went on; exit code 2):`, ...report.failures.map((f) => `  ${f.message}`)];
 }
 
 function formatValue(c: Comparison, value: number): string {
@@ -133,7 +140,9 @@ export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: s
     '',
     gate.exitCode === 0
       ? `gate passed: ${comparisons.length} metrics, none confirmed worse beyond the ±${(gate.threshold * 100).toFixed(1)}% band (${how}), ${gate.checks.length} checks passed`
-      : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks (${how})`,
+      : gate.exitCode === 2
+        ? `gate NOT DECIDED: jobs failed (listed on stderr and in report.json), so what they measure was not judged; ${gate.regressed.length} regressed metrics among the rest`
+        : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks (${how})`,
   );
   return lines.join('\n');
 }

@@ -4,27 +4,57 @@
  * are UsageErrors naming what is wrong and what would be right.
  */
 import { UsageError } from '../errors.js';
+import { leveldbFactory, leveldbUnavailable } from './leveldb.js';
 import { lmdbFactory } from './lmdb.js';
+import { type ModuleSettings, useModules } from './modules.js';
 import { optimizedFactory } from './optimized.js';
 import { mapFactory, sortedBtreeFactory } from './peers.js';
 import { primaryFactory } from './primary.js';
 import type { ImplementationFactory, KnobSpec, KnobValue, KnobValues } from './types.js';
 
-const factories = new Map<string, ImplementationFactory>();
+/** Built-in peers that need an optional dependency this machine lacks: name -> why. */
+const unavailable = new Map<string, string>(leveldbUnavailable ? [[leveldbFactory.name, leveldbUnavailable]] : []);
 
+/** The implementations compiled into this build (those that can run here). */
+const builtins = new Map<string, ImplementationFactory>(
+  [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory, lmdbFactory, leveldbFactory].filter((f) => !unavailable.has(f.name)).map((f) => [f.name, f]),
+);
+
+/** The built-in implementations left out on this machine, and why (an optional dependency is missing). */
+export function unavailableImplementations(): { name: string; reason: string }[] {
+  return [...unavailable].map(([name, reason]) => ({ name, reason }));
+}
+/** Implementations loaded from the user's modules (--impl-module, tunebench.config), by name. */
+const loaded = new Map<string, ImplementationFactory>();
+
+/** Adds a factory loaded from a module (modules.ts checks it and its name first). */
 export function registerFactory(factory: ImplementationFactory): void {
-  factories.set(factory.name, factory);
+  loaded.set(factory.name, factory);
 }
 
-for (const factory of [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory, lmdbFactory]) registerFactory(factory);
+export function builtinFactory(name: string): ImplementationFactory | undefined {
+  return builtins.get(name);
+}
 
+/**
+ * Loads the implementations of the current folder's modules (modules.ts) into this registry; a
+ * name of a built-in is refused.
+ */
+export async function loadModules(settings: ModuleSettings): Promise<void> {
+  loaded.clear();
+  const factories = await useModules(settings, (name) => (builtins.has(name) || unavailable.has(name) ? `the built-in implementation ${name}` : undefined));
+  for (const factory of factories) registerFactory(factory);
+}
+
+/** Every implementation: the built-in ones, then those loaded from modules. */
 export function allFactories(): ImplementationFactory[] {
-  return [...factories.values()];
+  return [...builtins.values(), ...loaded.values()];
 }
 
 export function findFactory(name: string): ImplementationFactory {
-  const factory = factories.get(name);
-  if (!factory) throw new UsageError(`unknown implementation "${name}" (known: ${[...factories.keys()].join(', ')})`);
+  const factory = builtins.get(name) ?? loaded.get(name);
+  if (!factory && unavailable.has(name)) throw new UsageError(`${name} cannot run on this machine: ${unavailable.get(name)}`);
+  if (!factory) throw new UsageError(`unknown implementation "${name}" (known: ${allFactories().map((f) => f.name).join(', ')})`);
   return factory;
 }
 
@@ -83,8 +113,7 @@ export function formatImplSpec(spec: ImplSpec): string {
 }
 
 /** Every knob of the implementation, defaults filled in for those not set. */
-export function resolveKnobs(spec: ImplSpec): KnobValues {
-  const factory = findFactory(spec.name);
+export function resolveKnobs(spec: ImplSpec, factory: ImplementationFactory = findFactory(spec.name)): KnobValues {
   const values: KnobValues = {};
   for (const [name, knob] of Object.entries(factory.knobs)) values[name] = spec.knobs[name] ?? knob.default;
   return values;

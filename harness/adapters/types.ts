@@ -44,7 +44,7 @@ export interface OpenContext {
   /** The canonical spec string (knobs the user set, in name order). */
   spec: string;
   durability: Durability;
-  /** A fresh directory the implementation may use for files; removed after the run. */
+  /** A fresh, empty directory (created before open) the implementation may use for files; removed after the run. */
   directory: string;
 }
 

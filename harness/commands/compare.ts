@@ -8,6 +8,8 @@ import { type ContestResult, type ContestSettings, type Pair, runContest } from 
 import { contestReport } from '../compare/report.js';
 import { progressBar } from '../progress.js';
 import type { Arm } from '../runner/types.js';
+import { JobError, type JobFailure, failureOf } from '../runner/run.js';
+import { failed } from './run.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { resolveScenarios } from './common.js';
@@ -40,18 +42,22 @@ function findFactoryOrNull(name: string) {
   }
 }
 
-/** Runs one contest per scenario with a progress bar. */
-export async function runContests(scenarios: Scenario[], pairs: (scenario: Scenario) => Pair[], settings: ContestSettings, title: string): Promise<ContestResult[]> {
+/** Runs one contest per scenario with a progress bar; a scenario whose job fails is listed in `failures` and the others go on. */
+export async function runContests(scenarios: Scenario[], pairs: (scenario: Scenario) => Pair[], settings: ContestSettings, title: string): Promise<{ contests: ContestResult[]; failures: JobFailure[] }> {
   const contests: ContestResult[] = [];
+  const failures: JobFailure[] = [];
   for (const scenario of scenarios) {
     const progress = progressBar(settings.maxRounds, `${title} ${scenario.name}`);
     try {
       contests.push(await runContest(scenario, pairs(scenario), settings, { onRound: (done) => progress.update(done, `round ${done}`) }));
+    } catch (error) {
+      if (!(error instanceof JobError)) throw error;
+      failures.push(failureOf(error));
     } finally {
       progress.stop();
     }
   }
-  return contests;
+  return { contests, failures };
 }
 
 export function compareCommand(yargs: Argv): Argv {
@@ -87,11 +93,13 @@ export function compareCommand(yargs: Argv): Argv {
       }
       checkJobs(scenarios.map((scenario) => ({ scenario, arms: [plannedArm(a.impl), plannedArm(b.impl)] })), argv.quick);
       const out = prepareOutput(argv.out);
-      const contests = await runContests(scenarios, () => [{ name: 'A vs B', a, b }], settings, 'compare');
+      const { contests, failures } = await runContests(scenarios, () => [{ name: 'A vs B', a, b }], settings, 'compare');
       const report = contestReport(contests, { command: 'compare', argv: process.argv.slice(2), startedAt, settings, extraSettings: { injectSlowdown: slowdown } });
+      report.failures = failures;
       await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${compareText(report, contests)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+      if (failures.length > 0) failed(report);
     },
   );
 }

@@ -14,6 +14,7 @@ import { type Confirmation, GATE_ALPHA, GATE_IMPLS, GATE_SUITE, type GateSetting
 import { lazyProgress } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
 import { checkDistinct, resolveScenarios } from './common.js';
+import { failed } from './run.js';
 import { integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { gateMarkdown } from '../../reports/markdown.js';
@@ -23,7 +24,8 @@ import { writeReport } from '../../reports/write-report.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
 
-function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], suspects: number, confirmations: Confirmation[], checks: CheckResult[]): GateEntry {
+/** The gate's entry in the report; with failed jobs it has not decided, and exits 2. */
+function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], suspects: number, confirmations: Confirmation[], checks: CheckResult[], failedJobs = 0): GateEntry {
   const verdict = gateVerdict(comparisons, confirmations, checks, settings.confirm);
   return {
     mode,
@@ -33,7 +35,7 @@ function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, s
     confirm: settings.confirm,
     alpha: settings.alpha,
     suspects,
-    exitCode: verdict.exitCode,
+    exitCode: failedJobs > 0 ? 2 : verdict.exitCode,
     regressed: verdict.regressed.map((c) => ({ scenario: c.scenario, pair: c.pair, metric: c.metric, ratio: c.ratio, ci: c.ci, pValue: c.pValue })),
     confirmations,
     checks,
@@ -112,7 +114,8 @@ export function gateCommand(yargs: Argv): Argv {
           const checks = [...result.checks, memoryReclamationCheck(memoryEntries)];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against) } });
           shown = { warnings: result.contests.flatMap((c) => c.warnings), wideCis: result.contests.reduce((n, c) => n + c.wideCis.length, 0) };
-          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks);
+          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks, result.failures.length);
+          report.failures = result.failures;
         } else {
           const machine = currentEnvironment();
           const baseline = loadBaseline(argv.baseline!, machine, { allowOtherMachine: argv.allowOtherMachine });
@@ -147,6 +150,7 @@ export function gateCommand(yargs: Argv): Argv {
       await writeReport(report, out, [], gateMarkdown(report.gate!));
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${gateText(report.gate!, report.comparisons, shown.warnings, shown.wideCis)}\n\nseed ${settings.seed}; report: ${out}/report.json\n`);
+      if (report.failures.length > 0) failed(report);
       process.exitCode = report.gate!.exitCode;
     },
   );

@@ -1,6 +1,8 @@
 /** `tunebench list [--json]`: built-in scenarios and implementations with their knobs. */
+import { relative } from 'node:path';
 import type { Argv } from 'yargs';
-import { allFactories } from '../adapters/registry.js';
+import { allFactories, unavailableImplementations } from '../adapters/registry.js';
+import { moduleOf } from '../adapters/modules.js';
 import { BUILTIN_SCENARIOS, DEFAULT_SUITE } from '../../scenarios/builtin.js';
 import { OPERATION_KINDS } from '../../scenarios/schema.js';
 
@@ -10,9 +12,10 @@ export function listCommand(yargs: Argv): Argv {
     'List built-in scenarios and the implementations under test, with their knobs',
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'print as JSON' }).example('$0 list', '').example('$0 list --json', ''),
     (argv) => {
-      const implementations = allFactories().map((f) => ({ name: f.name, description: f.description, durability: f.durability, knobs: f.knobs }));
+      const implementations = allFactories().map((f) => ({ name: f.name, description: f.description, durability: f.durability, knobs: f.knobs, module: moduleOf(f) ?? null }));
+      const where = (path: string) => (relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path));
       if (argv.json) {
-        process.stdout.write(`${JSON.stringify({ scenarios: BUILTIN_SCENARIOS, defaultSuite: DEFAULT_SUITE, implementations }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ scenarios: BUILTIN_SCENARIOS, defaultSuite: DEFAULT_SUITE, implementations, unavailable: unavailableImplementations() }, null, 2)}\n`);
         return;
       }
       const out: string[] = ['Scenarios (* = in the default suite):'];
@@ -23,13 +26,17 @@ export function listCommand(yargs: Argv): Argv {
         out.push(`    ${''.padEnd(20)} ${s.kind}; ${size}; ${s.distribution.type}; ${mix}`);
       }
       out.push('', 'Implementations (spec: NAME[:knob=value,...]):');
+      const width = Math.max(14, ...implementations.map((f) => f.name.length));
       for (const f of implementations) {
-        out.push(`  ${f.name.padEnd(14)} ${f.description}`);
+        out.push(`  ${f.name.padEnd(width)} ${f.description}`);
+        const indent = ''.padEnd(width);
+        out.push(`  ${indent}   durability: ${f.durability.join(', ')}${f.module ? `; from ${where(f.module)}` : ''}`);
         for (const [name, k] of Object.entries(f.knobs)) {
           const range = k.type === 'boolean' ? 'true|false' : `${k.min ?? ''}..${k.max ?? ''}`;
-          out.push(`  ${''.padEnd(14)}   ${name}=${String(k.default)} (${range}) ${k.description}`);
+          out.push(`  ${indent}   ${name}=${String(k.default)} (${range}) ${k.description}`);
         }
       }
+      for (const u of unavailableImplementations()) out.push(`  ${u.name.padEnd(width)} not available here: ${u.reason}`);
       process.stdout.write(`${out.join('\n')}\n`);
     },
   );

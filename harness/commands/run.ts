@@ -3,8 +3,9 @@ import type { Argv } from 'yargs';
 import { resolveImpls, resolveScenarios } from './common.js';
 import { integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
-import { findFactory } from '../adapters/registry.js';
-import { runText } from '../../reports/terminal.js';
+import { findFactory, unavailableImplementations } from '../adapters/registry.js';
+import { failureLines, runText } from '../../reports/terminal.js';
+import type { Report } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
 import { runSuite } from '../run-suite.js';
 
@@ -48,9 +49,20 @@ export function runCommand(yargs: Argv): Argv {
         settings: { quick: argv.quick, seed: argv.seed ?? null },
         progressTitle: 'run',
       });
+      // The default list leaves out built-in peers whose optional dependency is missing: said, not silent.
+      if ((argv.impl?.length ?? 0) === 0) {
+        for (const { name, reason } of unavailableImplementations()) for (const scenario of scenarios) report.skipped.push({ scenario: scenario.name, implementation: name, reason });
+      }
       const written = await writeReport(report, out);
       if (argv.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${runText(report)}\n\nreport: ${out}/report.json (${written.files.length - 2} charts, summary.md)\n`);
+      if (report.failures.length > 0) failed(report);
     },
   );
+}
+
+/** A run with failed jobs ends with their summary on stderr and exit code 2 (the report holds the rest). */
+export function failed(report: Pick<Report, 'failures'>): void {
+  process.stderr.write(`tunebench: ${failureLines(report).join('\n')}\n`);
+  process.exitCode = 2;
 }

@@ -30,7 +30,7 @@
 import { formatImplSpec, findFactory, type ImplSpec } from '../adapters/registry.js';
 import { type ContestResult, type ContestSettings, type Judged, type Pair, judgeAll, lookLevels, runContest, runPairedRounds } from '../compare/contest.js';
 import { withinBand } from '../compare/statistics.js';
-import type { RunOptions } from '../runner/run.js';
+import { JobError, type JobFailure, type RunOptions, failureOf } from '../runner/run.js';
 import { type CheckResult, complexityCheck } from './checks.js';
 import type { Comparison, GateEntry } from '../../reports/schema.js';
 import type { Scenario } from '../../scenarios/schema.js';
@@ -161,6 +161,19 @@ export interface AgainstResult {
   suspects: Comparison[];
   confirmations: Confirmation[];
   checks: CheckResult[];
+  /** Jobs that failed (their scenario's contest or confirmation is left out; the gate then exits 2). */
+  failures: JobFailure[];
+}
+
+/** Runs `step`; a failed job is added to `failures` instead of ending the gate. */
+async function orFailure<T>(failures: JobFailure[], step: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof JobError)) throw error;
+    failures.push(failureOf(error));
+    return undefined;
+  }
 }
 
 /** `gate --against DIR`: one contest per scenario, every implementation a pair (DIR's as A, this build's as B). */
@@ -171,10 +184,12 @@ export async function gateAgainst(scenarios: Scenario[], impls: ImplSpec[], base
       return { name: spec, a: { label: `base ${spec}`, impl, build: baseDir }, b: { label: `this ${spec}`, impl, ...(slowdown ? { slowdown } : {}) } };
     });
   const contests: ContestResult[] = [];
+  const failures: JobFailure[] = [];
   for (const [i, scenario] of scenarios.entries()) {
     const pairs = pairsFor(scenario);
     if (pairs.length === 0) continue;
-    contests.push(await runContest(scenario, pairs, settings, { execute: hooks.execute, onRound: (done) => hooks.onProgress?.(`${scenario.name} round ${done}`, i, scenarios.length) }));
+    const contest = await orFailure(failures, () => runContest(scenario, pairs, settings, { execute: hooks.execute, onRound: (done) => hooks.onProgress?.(`${scenario.name} round ${done}`, i, scenarios.length) }));
+    if (contest) contests.push(contest);
   }
   const comparisons = contests.flatMap((c) => c.comparisons);
   const suspects = settings.confirm === 0 ? [] : comparisons.filter((c) => isSuspect(c, settings.threshold, settings.screenAlpha));
@@ -189,8 +204,8 @@ export async function gateAgainst(scenarios: Scenario[], impls: ImplSpec[], base
       }
       if (mine.length === 0) continue;
       const seed = (settings.seed + attempt * 0x9e37 + contest.scenario.name.length) >>> 0;
-      const decided = await confirmPaired(contest.scenario, contest.pairs, mine, levels, settings, seed, { ...hooks, label: `confirming (${attempt}/${settings.confirm})` });
-      for (const [k, v] of decided) run.set(k, v);
+      const decided = await orFailure(failures, () => confirmPaired(contest.scenario, contest.pairs, mine, levels, settings, seed, { ...hooks, label: `confirming (${attempt}/${settings.confirm})` }));
+      for (const [k, v] of decided ?? []) run.set(k, v);
     }
     runs.push(run);
   }
@@ -199,7 +214,7 @@ export async function gateAgainst(scenarios: Scenario[], impls: ImplSpec[], base
   for (const contest of contests.filter((c) => c.scenario.kind === 'growth')) {
     for (const pair of contest.pairs) checks.push(complexityCheck(`${contest.scenario.name}, this build's ${pair.name}`, contest.rounds.filter((r) => r.arm === pair.b.label)));
   }
-  return { contests, comparisons, suspects, confirmations, checks };
+  return { contests, comparisons, suspects, confirmations, checks, failures };
 }
 
 /**

@@ -4,7 +4,7 @@
  * A job's arms are measured together, interleaved (workload.ts, timing.ts); an arm may come from
  * another build of tunebench (`Arm.build`), whose adapters are imported from its dist/ folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as localRegistry from '../adapters/registry.js';
@@ -36,7 +36,11 @@ async function armContext(job: Job, arm: Arm, root: string, index: number): Prom
     arm,
     spec,
     knobs,
-    open: async () => factory.open(knobs, { spec, durability: job.scenario.durability, directory: join(root, `arm-${index}-instance-${opened++}`) }),
+    open: async () => {
+      const directory = join(root, `arm-${index}-instance-${opened++}`);
+      mkdirSync(directory);
+      return factory.open(knobs, { spec, durability: job.scenario.durability, directory });
+    },
   };
 }
 

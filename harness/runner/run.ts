@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { formatImplSpec } from '../adapters/registry.js';
+import { moduleSettings } from '../adapters/modules.js';
 import type { ChildMessage, Job, RoundResult } from './types.js';
 
 /** The child entry next to this module (child.js when built, child.ts when run from source). */
@@ -39,8 +40,22 @@ export class JobError extends Error {
   }
 }
 
+/** A failed job as a report lists it. */
+export interface JobFailure {
+  scenario: string;
+  implementations: string[];
+  round: number;
+  message: string;
+}
+
+export function failureOf(error: JobError): JobFailure {
+  return { scenario: error.job.scenario.name, implementations: error.job.arms.map((a) => formatImplSpec(a.impl)), round: error.job.round, message: error.message };
+}
+
 export function describeJob(job: Job): string {
-  const arms = job.arms.length === 1 ? formatImplSpec(job.arms[0].impl) : job.arms.map((a) => a.label).join(' vs ');
+  // Several arms: each by its label and, when the label does not hold it, its spec.
+  const armName = (arm: Job['arms'][number]) => (arm.label.includes(formatImplSpec(arm.impl)) ? arm.label : `${arm.label} ${formatImplSpec(arm.impl)}`);
+  const arms = job.arms.length === 1 ? formatImplSpec(job.arms[0].impl) : job.arms.map(armName).join(' vs ');
   return `${job.scenario.name} x ${arms} (round ${job.round + 1})`;
 }
 
@@ -78,7 +93,8 @@ export function runInChild(job: Job): Promise<RoundResult[]> {
       const last = stderr.trim().split('\n').slice(-3).join(' | ');
       finish(new JobError(job, `${describeJob(job)}: child process ended (${signal ?? `exit ${code}`}) without a result${last ? `: ${last}` : ''}`));
     });
-    child.send(job);
+    // The child loads the same implementation modules; the parent already checked them.
+    child.send({ ...job, modules: { ...moduleSettings(), probe: false } } satisfies Job);
   });
 }
 
@@ -86,6 +102,8 @@ export interface RunOptions {
   onJobDone?: (done: number, total: number, job: Job) => void;
   /** Runs a job; the default is a fresh child process (tests may run in-process). */
   execute?: (job: Job) => Promise<RoundResult[]>;
+  /** Given: a job that fails is handed to it and the other jobs go on; absent: the first failure ends the run. */
+  onJobFailed?: (error: JobError) => void;
 }
 
 /** Runs `jobs` in order, one at a time; their results, flattened. */
@@ -93,7 +111,12 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ro
   const execute = options.execute ?? runInChild;
   const results: RoundResult[] = [];
   for (const [done, job] of jobs.entries()) {
-    results.push(...(await execute(job)));
+    try {
+      results.push(...(await execute(job)));
+    } catch (error) {
+      if (!(error instanceof JobError) || !options.onJobFailed) throw error;
+      options.onJobFailed(error);
+    }
     options.onJobDone?.(done + 1, jobs.length, job);
   }
   return results;

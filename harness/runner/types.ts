@@ -1,5 +1,6 @@
 /** What travels between the runner and its child processes. */
 import type { ImplSpec } from '../adapters/registry.js';
+import type { ModuleSettings } from '../adapters/modules.js';
 import type { LatencySummary } from '../measure/latency.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
@@ -26,6 +27,8 @@ export interface Job {
   quick?: boolean;
   /** Seeds the order in which arms take turns (default: the round). */
   orderSeed?: number;
+  /** Where the user's implementation modules come from (set by runInChild: the parent's settings). */
+  modules?: ModuleSettings;
 }
 
 export interface WorkloadMeasurement {

@@ -1,16 +1,20 @@
 /**
- * Every registered implementation (ours, the peers, lmdb) against a Map model, in every durability
- * mode it claims: random sequences of the operations the runner issues, each answer checked
+ * Every registered implementation (ours, the peers, lmdb, LevelDB) and the examples against a Map
+ * model, in every durability mode it claims: random sequences of the operations the runner issues, each answer checked
  * (get, delete's "existed", scan counts in id order, bulkGet's found count), then close.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { allFactories, formatImplSpec, resolveKnobs } from '../../harness/adapters/registry.js';
-import type { Implementation, KnobValues } from '../../harness/adapters/types.js';
+import type { Durability, Implementation, ImplementationFactory, KnobValues } from '../../harness/adapters/types.js';
+import { idFor, isDelete, pathFor } from '../fixtures/adapter-writer.js';
 import { Rng, randomUuid } from '../../scenarios/random.js';
 import { defineImplementation } from '../../harness/public.js';
 
@@ -78,6 +82,24 @@ async function check(impl: Implementation, ops: Op[]): Promise<void> {
   for (const x of IDS) assert.equal(await impl.get(x), model.get(x), `final get ${x}`);
 }
 
+/** `runs` random operation sequences, each on a fresh instance in a fresh (existing) directory, as the runner opens them. */
+async function modelCheck(factory: ImplementationFactory, knobs: KnobValues, durability: Durability, runs: number): Promise<void> {
+  const spec = formatImplSpec({ name: factory.name, knobs });
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: durability === 'none' ? 80 : 25 }), async (ops) => {
+      const directory = join(scratch, `d${dirs++}`);
+      mkdirSync(directory);
+      const impl = await factory.open(resolveKnobs({ name: factory.name, knobs }, factory), { spec, durability, directory });
+      try {
+        await check(impl, ops);
+      } finally {
+        await impl.close();
+      }
+    }),
+    { numRuns: runs, seed: 7 },
+  );
+}
+
 /** Settings that take another code path than the defaults. */
 const VARIANTS: Record<string, KnobValues[]> = {
   lmdb: [{}, { syncPut: true }],
@@ -89,19 +111,7 @@ describe('every implementation answers like a Map in every durability mode it cl
     for (const knobs of VARIANTS[factory.name] ?? [{}]) {
       for (const durability of factory.durability) {
         const spec = formatImplSpec({ name: factory.name, knobs });
-        it(`${spec} (${durability})`, async () => {
-          await fc.assert(
-            fc.asyncProperty(fc.array(op, { maxLength: durability === 'none' ? 80 : 25 }), async (ops) => {
-              const impl = await factory.open(resolveKnobs({ name: factory.name, knobs }), { spec, durability, directory: join(scratch, `d${dirs++}`) });
-              try {
-                await check(impl, ops);
-              } finally {
-                await impl.close();
-              }
-            }),
-            { numRuns: durability === 'none' ? 25 : 6, seed: 7 },
-          );
-        });
+        it(`${spec} (${durability})`, () => modelCheck(factory, knobs, durability, durability === 'none' ? 25 : 6));
       }
     }
   }
@@ -149,4 +159,54 @@ describe('the public contract (tunebench/harness)', () => {
       { numRuns: 10, seed: 7 },
     );
   });
+});
+
+describe('the example adapters (examples/) answer like a Map', () => {
+  for (const file of ['ordered-map-adapter.mjs', 'append-log-adapter.mjs']) {
+    it(file, async () => {
+      const factory = (await import(new URL(`../../examples/${file}`, import.meta.url).href)).default as ImplementationFactory;
+      for (const durability of factory.durability) await modelCheck(factory, {}, durability, durability === 'none' ? 15 : 5);
+    });
+  }
+});
+
+/**
+ * `sync` means acknowledged writes survive the process: a child writes through the adapter
+ * (test/fixtures/adapter-writer.ts), is SIGKILLed mid-stream, and a reopen must hold every write
+ * it acknowledged (the one in flight may or may not be there).
+ */
+describe('sync durability survives a SIGKILL of the writing process', () => {
+  const writer = fileURLToPath(new URL('../fixtures/adapter-writer.ts', import.meta.url));
+  for (const factory of allFactories().filter((f) => f.durability.includes('sync'))) {
+    it(factory.name, async () => {
+      const directory = join(scratch, `kill-${factory.name}`);
+      mkdirSync(directory);
+      const child = spawn(process.execPath, ['--import', 'tsx', writer, factory.name, directory], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let acked = -1;
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const lines = createInterface({ input: child.stdout });
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // Killed once 400 writes are acknowledged, or after 20 s of writing whatever it reached.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      lines.on('line', (line) => {
+        if (!line.startsWith('ack ')) return;
+        acked = Number(line.slice(4));
+        if (acked >= 400) child.kill('SIGKILL');
+      });
+      await exited;
+      clearTimeout(timer);
+      assert.ok(acked >= 20, `the writer acknowledged only ${acked + 1} writes: ${stderr}`);
+      const impl = await factory.open(resolveKnobs({ name: factory.name, knobs: {} }), { spec: factory.name, durability: 'sync', directory });
+      try {
+        for (let seq = 0; seq <= acked; seq++) {
+          const deletedLater = isDelete(seq + 3) && seq + 3 <= acked;
+          if (isDelete(seq)) continue;
+          assert.equal(await impl.get(idFor(seq)), deletedLater ? undefined : pathFor(seq), `write ${seq} of ${acked + 1} acknowledged`);
+        }
+      } finally {
+        await impl.close();
+      }
+    });
+  }
 });
