@@ -2,7 +2,9 @@
 # Sets up tunebench on a fresh Debian machine and runs the main job.
 #  1. Debian's cairo/pango/jpeg/gif/rsvg development packages, which `canvas` (the renderer behind
 #     chartjs-node-canvas) compiles against: its prebuilt binary cannot be downloaded here.
-#  2. npm ci (package.json allows canvas's and esbuild's install scripts; see "allowScripts").
+#  2. npm ci (package.json allows the install scripts of canvas, better-sqlite3 and the others; see
+#     "allowScripts"). canvas and better-sqlite3 compile from source; lmdb and classic-level ship
+#     their binaries in the package.
 #  3. The TypeScript build (dist/).
 #  4. The main job: `npm start` (tunebench run --quick: the default suite, report in tunebench-report/).
 # Each step is skipped when already done, so running it again is cheap.
@@ -24,7 +26,7 @@ fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || ! node -e "require('canvas')" >/dev/null 2>&1; then
-  echo "setup: npm ci (canvas builds from source: about a minute)"
+  echo "setup: npm ci (canvas and better-sqlite3 build from source: about two minutes)"
   npm ci --no-audit --no-fund
 fi
 

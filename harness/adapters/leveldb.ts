@@ -15,9 +15,9 @@
  * Windows): when it does not load, the registry leaves LevelDB out and says why.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ClassicLevel } from 'classic-level';
+import { optionalModule } from './optional.js';
 import type { Durability, Implementation, ImplementationFactory, KnobValues, OpenContext } from './types.js';
 
 type Database = ClassicLevel<string, string>;
@@ -112,17 +112,7 @@ const DURABILITY: Record<Durability, { syncWrites: boolean; syncBulk: boolean }>
 
 const MiB = 1024 * 1024;
 
-/** classic-level's constructor, or why it does not load here. */
-function loadClassicLevel(): { ClassicLevel?: typeof ClassicLevel; unavailable?: string } {
-  try {
-    return { ClassicLevel: (createRequire(import.meta.url)('classic-level') as { ClassicLevel: typeof ClassicLevel }).ClassicLevel };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { unavailable: code === 'MODULE_NOT_FOUND' ? 'classic-level (an optional dependency) is not installed: npm install classic-level' : `classic-level does not load here: ${(error as Error).message.split('\n')[0]}` };
-  }
-}
-
-const classic = loadClassicLevel();
+const classic = optionalModule<{ ClassicLevel: typeof ClassicLevel }>('classic-level');
 
 /** Why LevelDB cannot run here, or undefined when it can. */
 export const leveldbUnavailable = classic.unavailable;
@@ -140,7 +130,7 @@ export const leveldbFactory: ImplementationFactory = {
   // Outside the JS heap: a memtable of up to two write buffers, then compressed tables on disk.
   memoryPerEntry: { bytes: 100, perPathByte: 1.2, jsHeap: false },
   open: async (knobs: KnobValues, context: OpenContext) => {
-    if (!classic.ClassicLevel) throw new Error(classic.unavailable);
+    if (!classic.module) throw new Error(classic.unavailable);
     const options = {
       keyEncoding: 'utf8',
       valueEncoding: 'utf8',
@@ -149,7 +139,7 @@ export const leveldbFactory: ImplementationFactory = {
       blockSize: (knobs.blockSizeKiB as number) * 1024,
       compression: knobs.compression as boolean,
     } as const;
-    const db = new classic.ClassicLevel<string, string>(context.directory, options);
+    const db = new classic.module.ClassicLevel<string, string>(context.directory, options);
     await db.open();
     const mode = DURABILITY[context.durability];
     return new LevelImplementation(context.spec, { ...knobs, durability: context.durability, ...mode }, db, context.directory, mode.syncWrites, mode.syncBulk);

@@ -10,14 +10,17 @@ import { type ModuleSettings, useModules } from './modules.js';
 import { optimizedFactory } from './optimized.js';
 import { mapFactory, sortedBtreeFactory } from './peers.js';
 import { primaryFactory } from './primary.js';
+import { sqliteFactory, sqliteUnavailable } from './sqlite.js';
 import type { ImplementationFactory, KnobSpec, KnobValue, KnobValues } from './types.js';
 
 /** Built-in peers that need an optional dependency this machine lacks: name -> why. */
-const unavailable = new Map<string, string>(leveldbUnavailable ? [[leveldbFactory.name, leveldbUnavailable]] : []);
+const unavailable = new Map<string, string>(
+  ([[leveldbFactory.name, leveldbUnavailable], [sqliteFactory.name, sqliteUnavailable]] as const).filter((entry): entry is readonly [string, string] => entry[1] !== undefined),
+);
 
 /** The implementations compiled into this build (those that can run here). */
 const builtins = new Map<string, ImplementationFactory>(
-  [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory, lmdbFactory, leveldbFactory].filter((f) => !unavailable.has(f.name)).map((f) => [f.name, f]),
+  [optimizedFactory, primaryFactory, sortedBtreeFactory, mapFactory, lmdbFactory, leveldbFactory, sqliteFactory].filter((f) => !unavailable.has(f.name)).map((f) => [f.name, f]),
 );
 
 /** The built-in implementations left out on this machine, and why (an optional dependency is missing). */

@@ -19,7 +19,7 @@ export function runCommand(yargs: Argv): Argv {
         .option('impl', { type: 'string', array: true, describe: 'implementation spec NAME[:knob=value,...] (repeatable; default: all)' })
         .option('scenario-file', { type: 'string', array: true, describe: 'a scenario JSON file (repeatable)' })
         .option('set', { type: 'string', array: true, describe: 'knob=value for every implementation that has the knob (repeatable)' })
-        .option('quick', { type: 'boolean', default: false, describe: 'scaled-down sizes: the default suite in under 2 minutes' })
+        .option('quick', { type: 'boolean', default: false, describe: 'scaled-down sizes: the default suite on every implementation in about 3 minutes' })
         .option('seed', { type: 'number', describe: "override every scenario's seed" })
         .option('rounds', { type: 'number', describe: 'fresh-process rounds per scenario x implementation (default 3 with --quick, else 5)' })
         .option('out', { type: 'string', default: 'tunebench-report', describe: 'directory for report.json, charts and summary.md' })
