@@ -10,7 +10,9 @@
  * slower), and on a drift of 5% over the series.
  *
  * A detection counts as a hit when it lies within one point of a planted step that no other
- * detection took; recall = hits / planted, precision = hits / detections.
+ * detection took; recall = hits / planted, precision = hits / detections. "oracle" (one-step rows):
+ * how often a least-squares split told that there is one step lands within one point, which no
+ * detector can beat under that noise.
  */
 import { detectSteps } from '../harness/history/change-points.js';
 import { normal, studentT3 } from '../harness/simulate/noise.js';
@@ -54,6 +56,28 @@ function series(rng: Rng, c: Condition): { values: number[]; planted: number[] }
   return { values, planted };
 }
 
+/**
+ * The best any method could do at placing one step: the least-squares split (the Gaussian maximum
+ * likelihood), told that exactly one step exists. Its rate of landing within one point bounds the
+ * recall of any detector under the same noise.
+ */
+function oracleHit(values: readonly number[], planted: number): boolean {
+  const x = values.map(Math.log);
+  const prefix = [0];
+  for (const v of x) prefix.push(prefix[prefix.length - 1] + v);
+  const n = x.length;
+  let best = -1;
+  let bestQ = -Infinity;
+  for (let m = 3; m <= n - 3; m++) {
+    const q = ((m * (n - m)) / n) * (prefix[m] / m - (prefix[n] - prefix[m]) / (n - m)) ** 2;
+    if (q > bestQ) {
+      bestQ = q;
+      best = m;
+    }
+  }
+  return Math.abs(best - planted) <= 1;
+}
+
 function score(c: Condition, seed: number) {
   const rng = new Rng(seed);
   let planted = 0;
@@ -61,8 +85,10 @@ function score(c: Condition, seed: number) {
   let hits = 0;
   let errorSum = 0;
   let seriesWithFalse = 0;
+  let oracle = 0;
   for (let t = 0; t < TRIALS; t++) {
     const s = series(rng, c);
+    if (s.planted.length === 1 && oracleHit(s.values, s.planted[0])) oracle++;
     const found = detectSteps(s.values, { seed: seed + t }).map((x) => x.index);
     planted += s.planted.length;
     detected += found.length;
@@ -79,7 +105,7 @@ function score(c: Condition, seed: number) {
     }
     if (falseHere > 0) seriesWithFalse++;
   }
-  return { recall: planted ? hits / planted : Number.NaN, precision: detected ? hits / detected : Number.NaN, meanError: hits ? errorSum / hits : Number.NaN, falseSeries: seriesWithFalse / TRIALS };
+  return { recall: planted ? hits / planted : Number.NaN, precision: detected ? hits / detected : Number.NaN, meanError: hits ? errorSum / hits : Number.NaN, falseSeries: seriesWithFalse / TRIALS, oracle: c.steps === 1 ? oracle / TRIALS : Number.NaN };
 }
 
 const conditions: Condition[] = [];
@@ -96,8 +122,8 @@ conditions.push({ name: 'no step, 5% drift', steps: 0, stepSize: 0, tails: 'norm
 
 const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
 console.log(`E-divisive (alpha 0.01, 499 permutations, min segment 3) on ${POINTS}-point series, noise sd ${(SD * 100).toFixed(1)}% per point, ${TRIALS} series per row`);
-console.log(`${'planted'.padEnd(34)} ${'recall'.padStart(8)} ${'precision'.padStart(10)} ${'pos. err'.padStart(9)} ${'series w/ false'.padStart(16)}`);
+console.log(`${'planted'.padEnd(34)} ${'recall'.padStart(8)} ${'precision'.padStart(10)} ${'pos. err'.padStart(9)} ${'series w/ false'.padStart(16)} ${'oracle'.padStart(8)}`);
 for (const [k, c] of conditions.entries()) {
   const r = score(c, 1000 + k * 7919);
-  console.log(`${c.name.padEnd(34)} ${pct(r.recall).padStart(8)} ${pct(r.precision).padStart(10)} ${(Number.isNaN(r.meanError) ? '-' : r.meanError.toFixed(2)).padStart(9)} ${pct(r.falseSeries).padStart(16)}`);
+  console.log(`${c.name.padEnd(34)} ${pct(r.recall).padStart(8)} ${pct(r.precision).padStart(10)} ${(Number.isNaN(r.meanError) ? '-' : r.meanError.toFixed(2)).padStart(9)} ${pct(r.falseSeries).padStart(16)} ${pct(r.oracle).padStart(8)}`);
 }

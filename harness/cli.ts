@@ -16,6 +16,8 @@ import { tuneCommand } from './commands/tune.js';
 import { baselineCommand } from './commands/baseline.js';
 import { gateCommand } from './commands/gate.js';
 import { claimsCommand } from './commands/claims.js';
+import { historyCommand } from './commands/history.js';
+import { mergeCommand } from './commands/merge.js';
 import { checkFlagValues } from './commands/flags.js';
 import { loadModules } from './adapters/registry.js';
 import { CONFIG_FILES } from './adapters/modules.js';
@@ -52,7 +54,7 @@ let cli: Argv = yargs(hideBin(process.argv))
   .fail((message, error) => {
     throw error ?? new UsageError(`${message} (see tunebench --help)`);
   });
-for (const add of [listCommand, runCommand, compareCommand, calibrateCommand, tuneCommand, baselineCommand, gateCommand, claimsCommand, reportCommand]) cli = add(cli);
+for (const add of [listCommand, runCommand, compareCommand, calibrateCommand, tuneCommand, baselineCommand, gateCommand, claimsCommand, historyCommand, mergeCommand, reportCommand]) cli = add(cli);
 
 try {
   await cli.parseAsync();

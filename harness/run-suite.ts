@@ -19,11 +19,13 @@ export interface SuiteOptions {
   quick?: boolean;
   execute?: RunOptions['execute'];
   progressTitle?: string;
+  /** Only these scenario x implementation pairs (a shard's). */
+  only?: (scenario: string, implementation: string) => boolean;
 }
 
 export async function runSuite(options: SuiteOptions): Promise<Report> {
   const startedAt = new Date().toISOString();
-  const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { quick: options.quick });
+  const { jobs, skipped } = planJobs(options.scenarios, options.impls, options.rounds, { quick: options.quick, only: options.only });
   const progress = progressBar(jobs.length, options.progressTitle ?? options.command);
   let rounds: RoundResult[];
   const failures: Report['failures'] = [];

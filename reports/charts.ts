@@ -160,8 +160,8 @@ function comparisonCharts(report: Report): ChartSpec[] {
   if (comparisons.length === 0) return [];
   const threshold = typeof report.settings.threshold === 'number' ? report.settings.threshold : 0.02;
   const overview = report.gate ? gateChart(report, threshold) : comparisonChart(comparisons, threshold);
-  // Against a saved baseline no round of one side shares a process with a round of the other: no pairs to draw.
-  if (report.gate?.mode === 'baseline') return overview ? [overview] : [];
+  // Against saved rounds (a baseline, the history) no round of one side shares a process with one of the other: no pairs to draw.
+  if (report.gate?.mode === 'baseline' || report.gate?.mode === 'history') return overview ? [overview] : [];
   const shown = comparisons.length <= MAX_PAIRED_CHARTS ? comparisons : comparisons.filter((c) => c.verdict !== 'unchanged' || c.metric === 'throughput');
   const paired = shown.map((c) => pairedChart(c, chartFileName('paired', c.scenario, c.pair === 'A vs B' ? '' : c.pair, c.metric)));
   return [overview, ...paired].filter((c): c is ChartSpec => c !== null);

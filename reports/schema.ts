@@ -204,8 +204,8 @@ export const SimulationSchema = z.object({
 });
 
 export const GateSchema = z.object({
-  mode: z.enum(['against', 'baseline']),
-  base: z.string().describe('the build folder (against) or baseline file (baseline) compared with'),
+  mode: z.enum(['against', 'baseline', 'history']),
+  base: z.string().describe('the build folder (against), baseline file (baseline) or history database (history) compared with'),
   candidate: z.string().describe('what was gated: this build, or a saved file'),
   threshold: z.number(),
   confirm: z.number().int().describe('confirmation stages: a metric the first pass finds suspect fails the gate only if every stage confirms it on fresh rounds'),

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { parseImplSpec, formatImplSpec } from '../adapters/registry.js';
 import { currentEnvironment } from '../environment.js';
-import { type Baseline, BASELINE_FORMAT, BASELINE_VERSION, checkBaselineName, listBaselines, saveBaseline } from '../gate/baselines.js';
+import { type Baseline, BASELINE_FORMAT, BASELINE_VERSION, checkBaselineName, listBaselines, saveBaseline, shardBaselineName } from '../gate/baselines.js';
 import { freshRounds } from '../gate/baseline-gate.js';
 import { lazyProgress } from '../progress.js';
 import { checkDistinct, resolveScenarios } from './common.js';
@@ -10,6 +10,10 @@ import { integerFlag } from './flags.js';
 import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { baselinesRoot } from '../gate/baselines.js';
 import { GATE_IMPLS, GATE_SUITE } from '../gate/gate.js';
+import { runFromBaseline } from '../history/records.js';
+import { finishRecord, prepareRecord, withRecordOptions } from './record.js';
+import { shardPlan, withShardOption } from './shard.js';
+import { shardSetting, unitFilter, workUnits } from '../shard/plan.js';
 
 export function baselineCommand(yargs: Argv): Argv {
   return yargs.command('baseline <action>', 'Save a run as a named baseline for this machine, or list saved baselines', (y) =>
@@ -18,16 +22,17 @@ export function baselineCommand(yargs: Argv): Argv {
         'save [scenarios..]',
         'Run scenarios (default: the gate suite) and keep their raw rounds under .tunebench/baselines/FINGERPRINT/NAME.json',
         (s) =>
-          s
+          withShardOption(withRecordOptions(s))
             .positional('scenarios', { type: 'string', array: true, describe: `built-in scenario names (default: ${GATE_SUITE.join(' ')})` })
             .option('name', { type: 'string', default: 'main', describe: 'baseline name' })
             .option('impl', { type: 'string', array: true, describe: `implementation spec (repeatable; default: ${GATE_IMPLS.join(', ')})` })
             .option('rounds', { type: 'number', default: 20, describe: 'fresh-process rounds per scenario x implementation (unpaired comparisons need many: with 20, a 10% slowdown is caught in about 1 gate in 6; 8 gave 1 in 18)' })
             .option('quick', { type: 'boolean', default: false, describe: 'the sizes of run --quick (gate --quick needs a quick baseline)' })
             .example('$0 baseline save --quick', 'the gate suite, scaled down, saved as "main"')
-            .example('$0 baseline save ycsb-a ycsb-c --name before-refactor', ''),
+            .example('$0 baseline save ycsb-a ycsb-c --name before-refactor', '')
+            .example('$0 baseline save --quick --record', 'and record its rounds in the history'),
         async (argv) => {
-          const name = checkBaselineName(argv.name);
+          checkBaselineName(argv.name);
           const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
           const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
           checkDistinct(impls);
@@ -36,11 +41,16 @@ export function baselineCommand(yargs: Argv): Argv {
           // would find nothing to compare and pass on "0 metrics".
           for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
           checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), argv.quick);
+          const plan = shardPlan(argv.shard, () => workUnits(scenarios, impls, rounds, argv.quick));
+          // A shard's part is saved as NAME.shard-I-of-N, which gate --baseline NAME --shard I/N reads.
+          const name = plan ? shardBaselineName(argv.name, plan.spec) : argv.name;
+          const recording = prepareRecord(argv);
           prepareOutput(`${baselinesRoot()}/${currentEnvironment().fingerprint}`, 'the baselines folder');
+          const startedAt = new Date().toISOString();
           const progress = lazyProgress('baseline');
           let measured;
           try {
-            measured = await freshRounds(scenarios, impls, rounds, argv.quick, 0, { onProgress: progress.update });
+            measured = await freshRounds(scenarios, impls, rounds, argv.quick, 0, { onProgress: progress.update }, unitFilter(plan));
           } finally {
             progress.stop();
           }
@@ -61,9 +71,11 @@ export function baselineCommand(yargs: Argv): Argv {
               workload: r.workload && { opsPerSec: r.workload.opsPerSec, chunkOpsPerSec: r.workload.chunkOpsPerSec, latencyNs: { p50: r.workload.latencyNs.p50, p99: r.workload.latencyNs.p99 } },
               series: r.series,
             })),
+            ...(plan ? { shard: shardSetting(plan) } : {}),
           };
           const path = saveBaseline(baseline);
           process.stdout.write(`saved baseline "${name}": ${scenarios.length} scenarios x ${impls.length} implementations x ${rounds} rounds\n${path}\n`);
+          finishRecord(recording, (where) => runFromBaseline(baseline, where, startedAt));
         },
       )
       .command(

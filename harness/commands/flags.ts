@@ -17,6 +17,9 @@ export const FLAG_LIMITS = {
   '--confirm': { min: 0, max: 5 },
   '--budget': { min: 1, max: 1_000_000 },
   '--first-look': { min: 1, max: 1000 },
+  '--window': { min: 1, max: 1000 },
+  '--last': { min: 1, max: 1_000_000 },
+  '--keep': { min: 1, max: 1_000_000 },
 } as const;
 export type IntegerFlag = keyof typeof FLAG_LIMITS;
 
@@ -34,7 +37,7 @@ export function integerFlag(value: unknown, flag: IntegerFlag): number {
 }
 
 /** Positional arguments (named without dashes in messages). */
-const POSITIONALS = new Set(['file', 'scenario', 'scenarios', 'action']);
+const POSITIONALS = new Set(['file', 'scenario', 'scenarios', 'action', 'reports', 'dirs']);
 
 interface DeclaredOptions {
   array: string[];

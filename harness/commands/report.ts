@@ -4,11 +4,21 @@ import { prepareOutput } from './preflight.js';
 
 /** A report holds raw samples: tens of megabytes for a long run, never this. */
 const MAX_REPORT_BYTES = 512 * 2 ** 20;
-import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { type Report, ReportSchema } from '../../reports/schema.js';
 import { writeReport } from '../../reports/write-report.js';
+
+/** A report's file: PATH itself, or PATH/report.json when PATH is a report folder. */
+export function reportPath(path: string): string {
+  try {
+    return statSync(path).isDirectory() ? join(path, 'report.json') : path;
+  } catch {
+    return path;
+  }
+}
 
 /** Reads and validates a report file; a bad one is a UsageError naming the first problems. */
 export function readReport(path: string): Report {

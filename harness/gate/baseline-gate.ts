@@ -10,9 +10,10 @@
 import { type ImplSpec } from '../adapters/registry.js';
 import { MACHINE_NOISE } from '../simulate/noise.js';
 import { simulateUnpaired } from '../simulate/simulate.js';
-import { type MetricRound, samplesOf } from '../compare/contest.js';
+import { type MetricRound, type MetricSamples, samplesOf } from '../compare/contest.js';
 import { judgeUnpaired } from '../compare/statistics.js';
 import { planJobs } from '../runner/plan.js';
+import type { UnitFilter } from '../shard/plan.js';
 import { runJobs } from '../runner/run.js';
 import type { RoundResult } from '../runner/types.js';
 import { median } from '../stats/basics.js';
@@ -22,23 +23,23 @@ import { type Attempt, type Confirmation, type ConfirmationRun, type GateHooks, 
 import type { Comparison } from '../../reports/schema.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
-/** Rounds of one scenario x implementation, from a baseline or a fresh run. */
-export interface SideRounds {
+/** Every metric's values of one scenario x implementation: from a baseline, the history or a fresh run. */
+export interface SideSamples {
   scenario: string;
   implementation: string;
+  metrics: MetricSamples[];
+  /** Fresh rounds of this side behind the values (for the growth checks; empty for saved sides). */
   rounds: MetricRound[];
 }
 
 /** Unpaired comparisons of every metric of `before` against `after`, matched by scenario and implementation. */
-export function compareUnpaired(before: SideRounds[], after: SideRounds[], settings: Pick<GateSettings, 'alpha' | 'threshold'>, labels: { a: string; b: string }): Comparison[] {
+export function compareUnpaired(before: SideSamples[], after: SideSamples[], settings: Pick<GateSettings, 'alpha' | 'threshold'>, labels: { a: string; b: string }): Comparison[] {
   const out: Comparison[] = [];
   for (const b of after) {
     const a = before.find((x) => x.scenario === b.scenario && x.implementation === b.implementation);
     if (!a) continue;
-    const samplesA = samplesOf(a.rounds);
-    const samplesB = samplesOf(b.rounds);
-    for (const sa of samplesA) {
-      const sb = samplesB.find((m) => m.metric === sa.metric);
+    for (const sa of a.metrics) {
+      const sb = b.metrics.find((m) => m.metric === sa.metric);
       if (!sb) continue;
       const j = judgeUnpaired(sa.values, sb.values, { better: sa.better, threshold: settings.threshold, alpha: settings.alpha });
       out.push({
@@ -64,22 +65,22 @@ export function compareUnpaired(before: SideRounds[], after: SideRounds[], setti
 }
 
 /** Fresh rounds of `scenarios` x `impls` in separate processes (as `run`), slowed by `slowdown`. */
-export async function freshRounds(scenarios: Scenario[], impls: ImplSpec[], rounds: number, quick: boolean, slowdown: number, hooks: GateHooks = {}): Promise<RoundResult[]> {
-  const { jobs } = planJobs(scenarios, impls, rounds, { quick });
+export async function freshRounds(scenarios: Scenario[], impls: ImplSpec[], rounds: number, quick: boolean, slowdown: number, hooks: GateHooks = {}, only?: UnitFilter): Promise<RoundResult[]> {
+  const { jobs } = planJobs(scenarios, impls, rounds, { quick, only });
   const slowed = jobs.map((job) => ({ ...job, arms: job.arms.map((arm) => (slowdown ? { ...arm, slowdown } : arm)) }));
   return runJobs(slowed, { execute: hooks.execute, onJobDone: (done, total) => hooks.onProgress?.('fresh rounds', done, total) });
 }
 
-/** Groups round results by scenario x implementation. */
-export function sidesOf(rounds: readonly (MetricRound & { scenario: string; implementation: string })[]): SideRounds[] {
-  const sides = new Map<string, SideRounds>();
+/** Groups round results by scenario x implementation, with each metric's values. */
+export function sidesOf(rounds: readonly (MetricRound & { scenario: string; implementation: string })[]): SideSamples[] {
+  const sides = new Map<string, { scenario: string; implementation: string; rounds: MetricRound[] }>();
   for (const r of rounds) {
     const k = `${r.scenario}\u0000${r.implementation}`;
     const side = sides.get(k) ?? { scenario: r.scenario, implementation: r.implementation, rounds: [] };
     side.rounds.push(r);
     sides.set(k, side);
   }
-  return [...sides.values()];
+  return [...sides.values()].map((side) => ({ ...side, metrics: samplesOf(side.rounds) }));
 }
 
 /** C(n, k), for the smallest two-sided Mann-Whitney p-value of m against n rounds: 2 / C(m + n, m). */
@@ -97,16 +98,47 @@ function tooFewRounds(comparisons: Comparison[], alpha: number): string[] {
   return [`too few rounds: ${c.a.samples.length} against ${c.b.samples.length} rounds cannot reach p < ${alpha} with the Mann-Whitney test (${weak.length} metrics), so nothing can be called regressed; save the baseline with more --rounds`];
 }
 
+/** What a fresh run is judged against without pairing: a saved baseline, or a window of the history. */
+export interface Reference {
+  /** How the reports name it: 'baseline "main"', 'history (last 10 commits of main)'. */
+  label: string;
+  sides: SideSamples[];
+  quick: boolean;
+  /** Fresh rounds to measure per scenario x implementation. */
+  rounds: number;
+  /** Machines its values come from (a warning when one is not this one). */
+  fingerprints: string[];
+  /** Said on every gate against it: what it holds and what this mode can see. */
+  notes: string[];
+}
+
+/** A saved baseline as a reference, limited to `scenarios`. */
+export function baselineReference(baseline: Baseline, scenarios: readonly Scenario[], impls: readonly ImplSpec[]): Reference {
+  const inScope = (r: { scenario: string }) => scenarios.some((s) => s.name === r.scenario);
+  return {
+    label: `baseline ${baseline.name}`,
+    sides: sidesOf(baseline.rounds.filter(inScope)).map((side) => ({ ...side, rounds: [] })),
+    quick: baseline.quick,
+    rounds: Math.round(Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1)),
+    fingerprints: [baseline.environment.fingerprint],
+    notes: [],
+  };
+}
+
 export interface BaselineGateInput {
-  baseline: Baseline;
+  reference: Reference;
   scenarios: Scenario[];
   impls: ImplSpec[];
   /** A second saved baseline to judge instead of measuring now (nothing is re-measured then). */
   candidate: Baseline | null;
   slowdown: number;
   settings: GateSettings;
-  /** This machine's fingerprint (a warning when the baseline's differs). */
+  /** This machine's fingerprint (a warning when the reference's differs). */
   machine: string;
+  /** Only these scenario x implementation pairs (a shard's). */
+  only?: UnitFilter;
+  /** Run the index's memory-reclamation check (default true; one shard of a sharded gate runs it). */
+  memoryCheck?: boolean;
 }
 
 export interface BaselineGateResult {
@@ -120,8 +152,6 @@ export interface BaselineGateResult {
   confirm: number;
 }
 
-const labels = (baseline: Baseline) => ({ a: `baseline ${baseline.name}`, b: 'now' });
-
 /** Rounds per side up to which the power statement is simulated (beyond, the exact tests get slow). */
 const MAX_SIMULATED_ROUNDS = 40;
 
@@ -131,29 +161,30 @@ const MAX_SIMULATED_ROUNDS = 40;
  * case: that metric the only suspect).
  */
 export function unpairedPower(rounds: number, settings: Pick<GateSettings, 'alpha' | 'threshold'>): string {
-  const prefix = `baseline mode is unpaired (no round shares a process with the other side, whose 10-25% process noise does not cancel)`;
+  const prefix = `a gate against saved rounds (a baseline or the history) is unpaired (no round shares a process with the other side, whose 10-25% process noise does not cancel)`;
   if (rounds > MAX_SIMULATED_ROUNDS) return `${prefix}: prefer --against DIR (paired)`;
   const power = simulateUnpaired(MACHINE_NOISE, { rounds, effect: 0.1, trials: 200, seed: 1, alpha: settings.alpha, threshold: settings.threshold });
   return `${prefix}: with ${rounds} rounds per side it catches a 10% slowdown of one metric in about ${Math.round(power.rate * 100)}% of gates [${Math.round(power.ci[0] * 100)}-${Math.round(power.ci[1] * 100)}%] (simulated, this kind of machine's noise); gate --against DIR catches it in over 90%`;
 }
 
 export async function gateAgainstBaseline(input: BaselineGateInput, hooks: GateHooks = {}): Promise<BaselineGateResult> {
-  const { baseline, scenarios, impls, settings } = input;
-  const rounds = Math.round(Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1));
+  const { reference, scenarios, impls, settings } = input;
   const inScope = (r: { scenario: string }) => scenarios.some((s) => s.name === r.scenario);
-  const before = sidesOf(baseline.rounds.filter(inScope));
-  const measure = async (which: Scenario[]) => sidesOf(await freshRounds(which, impls, rounds, baseline.quick, input.slowdown, hooks));
+  const labels = { a: reference.label, b: 'now' };
+  const only = input.only ?? (() => true);
+  const before = reference.sides.filter((side) => inScope(side) && only(side.scenario, side.implementation));
+  const measure = async (which: Scenario[]) => sidesOf(await freshRounds(which, impls, reference.rounds, reference.quick, input.slowdown, hooks, only));
   const after = input.candidate ? sidesOf(input.candidate.rounds.filter(inScope)) : await measure(scenarios);
   for (const side of before) {
-    if (!after.some((x) => x.scenario === side.scenario && x.implementation === side.implementation)) throw new Error(`the run has no rounds of ${side.scenario} x ${side.implementation} to compare with the baseline`);
+    if (!after.some((x) => x.scenario === side.scenario && x.implementation === side.implementation)) throw new Error(`the run has no rounds of ${side.scenario} x ${side.implementation} to compare with the ${reference.label}`);
   }
-  const comparisons = compareUnpaired(before, after, settings, labels(baseline));
+  const comparisons = compareUnpaired(before, after, settings, labels);
   const confirm = input.candidate ? 0 : settings.confirm;
   const suspects = confirm === 0 ? [] : comparisons.filter((c) => isSuspect(c, settings.threshold, settings.screenAlpha));
   const runs: ConfirmationRun[] = [];
   const levels = suspectLevels(suspects, settings.alpha);
   for (let attempt = 1; attempt <= confirm && suspects.length > 0; attempt++) {
-    const again = compareUnpaired(before, await measure(scenarios.filter((s) => suspects.some((c) => c.scenario === s.name))), settings, labels(baseline));
+    const again = compareUnpaired(before, await measure(scenarios.filter((s) => suspects.some((c) => c.scenario === s.name))), settings, labels);
     const run: ConfirmationRun = new Map();
     for (const c of suspects) {
       const alphaEach = levels.get(comparisonKey(c)) ?? 0;
@@ -166,11 +197,13 @@ export async function gateAgainstBaseline(input: BaselineGateInput, hooks: GateH
     runs.push(run);
   }
   const growth = after.filter((s) => scenarios.find((x) => x.name === s.scenario)?.kind === 'growth');
-  const checks: CheckResult[] = [...growth.map((s) => complexityCheck(`${s.scenario}, ${s.implementation}`, s.rounds)), memoryReclamationCheck(baseline.quick ? 200_000 : 1_000_000)];
+  const checks: CheckResult[] = [...growth.map((s) => complexityCheck(`${s.scenario}, ${s.implementation}`, s.rounds)), ...(input.memoryCheck === false ? [] : [memoryReclamationCheck(reference.quick ? 200_000 : 1_000_000)])];
+  const foreign = reference.fingerprints.filter((f) => f !== input.machine);
   const warnings = [
-    ...(baseline.environment.fingerprint === input.machine ? [] : [`baseline "${baseline.name}" comes from another machine (${baseline.environment.fingerprint}); its timings may not carry over`]),
+    ...(foreign.length === 0 ? [] : [`the ${reference.label} comes from another machine (${foreign.join(', ')}); its timings may not carry over`]),
     ...tooFewRounds(comparisons, settings.alpha / Math.max(1, suspects.length)),
-    unpairedPower(rounds, settings),
+    ...reference.notes,
+    unpairedPower(reference.rounds, settings),
   ];
   const candidateName = input.candidate ? `saved baseline "${input.candidate.name}" (nothing re-measured)` : `this build${input.slowdown ? ` (slowed ${(input.slowdown * 100).toFixed(0)}%)` : ''}`;
   return { comparisons, suspects, confirmations: confirmationsOf(suspects, runs), checks, warnings, candidateName, confirm };

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../../reports/write.js';
 import { EnvironmentSchema, type Environment } from '../../reports/schema.js';
 import { ScenarioSchema, type Scenario } from '../../scenarios/schema.js';
+import type { ShardPlan, ShardSpec } from '../shard/plan.js';
 
 export const BASELINE_FORMAT = 'tunebench-baseline';
 export const BASELINE_VERSION = 1;
@@ -45,6 +46,15 @@ export const BaselineSchema = z.object({
   implementations: z.array(z.string()).min(1),
   scenarios: z.array(ScenarioSchema).min(1),
   rounds: z.array(RoundSchema),
+  /** A shard's baseline (baseline save --shard) holds only its scenario x implementation pairs. */
+  shard: z
+    .object({
+      index: z.number().int().min(1),
+      count: z.number().int().min(1),
+      units: z.array(z.object({ scenario: z.string(), implementation: z.string() })),
+      all: z.array(z.object({ scenario: z.string(), implementation: z.string() })),
+    })
+    .optional(),
 });
 
 export type Baseline = z.output<typeof BaselineSchema>;
@@ -102,13 +112,27 @@ export function checkBaselineUsable(baseline: Baseline, machine: Environment, al
   if (!allowOtherMachine && baseline.environment.fingerprint !== machine.fingerprint) {
     throw new UsageError(`baseline "${baseline.name}" was saved on machine ${baseline.environment.fingerprint} (its file says so), not this one (${machine.fingerprint}): timings do not carry across machines; save a baseline here, or pass --allow-other-machine`);
   }
-  for (const scenario of baseline.scenarios) {
-    for (const implementation of baseline.implementations) {
-      if (roundsOf(baseline, scenario.name, implementation).length === 0) {
-        throw new UsageError(`baseline "${baseline.name}" has no rounds of ${scenario.name} x ${implementation}, so nothing could be compared there; save it again with "tunebench baseline save"`);
-      }
+  const pairs = baseline.shard?.units ?? baseline.scenarios.flatMap((s) => baseline.implementations.map((implementation) => ({ scenario: s.name, implementation })));
+  for (const { scenario, implementation } of pairs) {
+    if (roundsOf(baseline, scenario, implementation).length === 0) {
+      throw new UsageError(`baseline "${baseline.name}" has no rounds of ${scenario} x ${implementation}, so nothing could be compared there; save it again with "tunebench baseline save"`);
     }
   }
+}
+
+/** The name a shard's baseline is saved under: NAME.shard-I-of-N. */
+export function shardBaselineName(name: string, spec: ShardSpec): string {
+  return checkBaselineName(`${checkBaselineName(name)}.shard-${spec.index}-of-${spec.count}`);
+}
+
+/** A shard's baseline fixes what that shard gates: its own pairs, whatever the cost model says now. */
+export function baselineShardPlan(baseline: Baseline, spec: ShardSpec): ShardPlan {
+  const saved = baseline.shard;
+  if (!saved || saved.index !== spec.index || saved.count !== spec.count) throw new UsageError(`baseline "${baseline.name}" is not shard ${spec.index}/${spec.count} of a baseline; save it with "tunebench baseline save --shard ${spec.index}/${spec.count}"`);
+  const unit = (u: { scenario: string; implementation: string }) => ({ ...u, cost: 0 });
+  const plan = { spec, units: saved.units.map(unit), all: saved.all.map(unit), expectedMs: 0, totalMs: 0 };
+  process.stderr.write(`shard ${spec.index}/${spec.count}: the ${plan.units.length} of ${plan.all.length} jobs baseline "${baseline.name}" holds\n`);
+  return plan;
 }
 
 /**

@@ -33,6 +33,7 @@ import { withinBand } from '../compare/statistics.js';
 import { JobError, type JobFailure, type RunOptions, failureOf } from '../runner/run.js';
 import { type CheckResult, complexityCheck } from './checks.js';
 import type { Comparison, GateEntry } from '../../reports/schema.js';
+import type { UnitFilter } from '../shard/plan.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
 export interface GateSettings extends ContestSettings {
@@ -177,9 +178,9 @@ async function orFailure<T>(failures: JobFailure[], step: () => Promise<T>): Pro
 }
 
 /** `gate --against DIR`: one contest per scenario, every implementation a pair (DIR's as A, this build's as B). */
-export async function gateAgainst(scenarios: Scenario[], impls: ImplSpec[], baseDir: string, slowdown: number, settings: GateSettings, hooks: GateHooks = {}): Promise<AgainstResult> {
+export async function gateAgainst(scenarios: Scenario[], impls: ImplSpec[], baseDir: string, slowdown: number, settings: GateSettings, hooks: GateHooks = {}, only: UnitFilter = () => true): Promise<AgainstResult> {
   const pairsFor = (scenario: Scenario): Pair[] =>
-    runnable(scenario, impls).map((impl) => {
+    runnable(scenario, impls).filter((impl) => only(scenario.name, formatImplSpec(impl))).map((impl) => {
       const spec = formatImplSpec(impl);
       return { name: spec, a: { label: `base ${spec}`, impl, build: baseDir }, b: { label: `this ${spec}`, impl, ...(slowdown ? { slowdown } : {}) } };
     });

@@ -37,7 +37,7 @@ export interface JobPlan {
   skipped: Skip[];
 }
 
-export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { quick?: boolean } = {}): JobPlan {
+export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { quick?: boolean; only?: (scenario: string, implementation: string) => boolean } = {}): JobPlan {
   const jobs: Job[] = [];
   const skipped: Skip[] = [];
   const runnable = new Map<string, ImplSpec[]>();
@@ -45,6 +45,8 @@ export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: numbe
     const ok: ImplSpec[] = [];
     for (const impl of impls) {
       const factory = findFactory(impl.name);
+      // Another shard's pair is neither run nor skipped here (merge gathers it from that shard).
+      if (options.only && !options.only(scenario.name, formatImplSpec(impl))) continue;
       if (factory.durability.includes(scenario.durability)) ok.push(impl);
       else skipped.push({ scenario: scenario.name, implementation: formatImplSpec(impl), reason: `${impl.name} has no ${scenario.durability} durability` });
     }
