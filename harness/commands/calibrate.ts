@@ -3,7 +3,9 @@ import type { Argv } from 'yargs';
 import { newReport } from '../new-report.js';
 import { UsageError } from '../errors.js';
 import { parseImplSpec } from '../adapters/registry.js';
-import { type Calibration, calibrate } from '../compare/calibrate.js';
+import { type Calibration, calibrate, contestLabel } from '../compare/calibrate.js';
+import { expectedRoundMs, shardSetting, unitFilter } from '../shard/plan.js';
+import { shardPlan, withShardOption } from './shard.js';
 import type { ContestSettings } from '../compare/contest.js';
 import { progressBar } from '../progress.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
@@ -59,7 +61,7 @@ export function calibrateCommand(yargs: Argv): Argv {
     "Measure this machine's noise: repeated A/A comparisons (false alarms) and injected slowdowns (detection rate)",
     (y) =>
       withContestOptions(
-        y
+        withShardOption(y)
           .positional('scenarios', { type: 'string', array: true, describe: 'built-in scenario names (default: ycsb-a; with --simulate, the gate suite)' })
           .option('trials', { type: 'number', describe: 'full comparisons per effect size (default 20; with --simulate, simulated ones: 200)' })
           .option('effects', { type: 'string', default: '0.02,0.05,0.1,0.2', describe: 'injected slowdowns to detect, besides A/A' })
@@ -79,6 +81,7 @@ export function calibrateCommand(yargs: Argv): Argv {
       const settings = contestSettingsFrom(argv);
       if (argv.from !== undefined && !argv.simulate) throw new UsageError('--from goes with --simulate');
       if (argv.simulate) {
+        if (argv.shard !== undefined) throw new UsageError('--shard splits a measured calibration; --simulate takes seconds and is not split');
         await simulateCommand(argv, settings, startedAt);
         return;
       }
@@ -91,19 +94,27 @@ export function calibrateCommand(yargs: Argv): Argv {
       const impl = parseImplSpec(argv.impl);
       for (const scenario of scenarios) checkDurability(scenario, impl.name);
       checkJobs(scenarios.map((scenario) => ({ scenario, arms: [plannedArm(impl), plannedArm(impl)] })), argv.quick);
+      // A shard's jobs are whole contests (one effect's trial on one scenario), each with the seed it has unsplit.
+      const plan = shardPlan(argv.shard, () =>
+        scenarios.flatMap((scenario) => {
+          const cost = settings.maxRounds * expectedRoundMs(scenario, impl, argv.quick, 2);
+          return effects.flatMap((effect) => Array.from({ length: trials }, (_, t) => ({ scenario: scenario.name, implementation: contestLabel(effect, t), cost })));
+        }),
+      );
+      const mine = unitFilter(plan);
       const out = prepareOutput(argv.out);
-      const total = trials * effects.length * scenarios.length;
-      const progress = progressBar(total, 'calibrate');
+      const total = scenarios.length * effects.length * trials;
+      const progress = progressBar(plan ? plan.units.length : total, 'calibrate');
       let calibration: Calibration;
       try {
-        calibration = await calibrate({ scenarios, impl, effects, trials, settings, onTrial: (done, _total, label) => progress.update(done, label) });
+        calibration = await calibrate({ scenarios, impl, effects, trials, settings, onTrial: (done, _total, label) => progress.update(done, label), only: (scenario, effect, trial) => mine(scenario, contestLabel(effect, trial)) });
       } finally {
         progress.stop();
       }
       const report = newReport({
         command: 'calibrate',
         startedAt,
-        settings: { ...settings, trials, effects, impl: argv.impl },
+        settings: { ...settings, trials, effects, impl: argv.impl, ...(plan ? { shard: shardSetting(plan) } : {}) },
         scenarios,
         calibration,
         warnings: trials < 100 ? [`${trials} trials per effect: a false-alarm rate of 1% needs at least 100 A/A trials to be told from 0`] : [],

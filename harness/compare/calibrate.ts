@@ -58,6 +58,24 @@ export interface CalibrationPlan {
   trials: number;
   settings: ContestSettings;
   onTrial?: (done: number, total: number, label: string) => void;
+  /** Only these contests (a shard's); their seeds are those of the whole calibration. */
+  only?: (scenario: string, effect: number, trial: number) => boolean;
+}
+
+/** A contest's name in a shard plan: the effect and the trial. */
+export function contestLabel(effect: number, trial: number): string {
+  return `${effect === 0 ? 'A/A' : `+${+(effect * 100).toFixed(2)}%`} trial ${trial + 1}`;
+}
+
+/** Per metric, every A/A round's ln(B/A): the noise the suggestion is computed from. */
+export function aaLogRatios(samples: readonly PairedSamples[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const c of samples) {
+    const list = out.get(c.metric) ?? [];
+    list.push(...c.a.samples.map((x, i) => Math.log(c.b.samples[i] / x)));
+    out.set(c.metric, list);
+  }
+  return out;
 }
 
 function outcomeOf(contest: ContestResult, effect: number, trial: number): TrialOutcome {
@@ -115,26 +133,20 @@ export function summarize(trials: TrialOutcome[], settings: ContestSettings, aaR
 export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
   const copy = copyOfThisBuild();
   const trials: TrialOutcome[] = [];
-  const aaRoundLogRatios = new Map<string, number[]>();
   const aaSamples: PairedSamples[] = [];
-  const total = plan.trials * plan.effects.length * plan.scenarios.length;
+  const only = plan.only ?? (() => true);
+  const total = plan.scenarios.reduce((n, scenario) => n + plan.effects.reduce((m, effect) => m + Array.from({ length: plan.trials }, (_, t) => only(scenario.name, effect, t)).filter(Boolean).length, 0), 0);
   try {
     for (let trial = 0; trial < plan.trials; trial++) {
       for (const [e, effect] of plan.effects.entries()) {
         for (const scenario of plan.scenarios) {
+          if (!only(scenario.name, effect, trial)) continue;
           const a = { label: 'A', impl: plan.impl };
           const b = { label: 'B', impl: plan.impl, build: copy.dir, ...(effect > 0 ? { slowdown: effect } : {}) };
           const seed = (plan.settings.seed + trial * 7919 + e * 104_729) >>> 0;
           const contest = await runContest(scenario, [{ name: 'A vs B', a, b }], { ...plan.settings, seed });
           trials.push(outcomeOf(contest, effect, trial));
-          if (effect === 0) {
-            for (const c of contest.comparisons) aaSamples.push({ scenario: c.scenario, pair: c.pair, metric: c.metric, better: c.better, unit: c.unit, a: { samples: c.a.samples }, b: { samples: c.b.samples } });
-            for (const c of contest.comparisons) {
-              const list = aaRoundLogRatios.get(c.metric) ?? [];
-              list.push(...c.a.samples.map((x, i) => Math.log(c.b.samples[i] / x)));
-              aaRoundLogRatios.set(c.metric, list);
-            }
-          }
+          if (effect === 0) for (const c of contest.comparisons) aaSamples.push({ scenario: c.scenario, pair: c.pair, metric: c.metric, better: c.better, unit: c.unit, a: { samples: c.a.samples }, b: { samples: c.b.samples } });
           plan.onTrial?.(trials.length, total, `trial ${trial + 1}, ${effect === 0 ? 'A/A' : `+${(effect * 100).toFixed(0)}%`}, ${scenario.name}`);
         }
       }
@@ -142,7 +154,7 @@ export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
   } finally {
     copy.remove();
   }
-  return { trials, ...summarize(trials, plan.settings, aaRoundLogRatios), aaSamples };
+  return { trials, ...summarize(trials, plan.settings, aaLogRatios(aaSamples)), aaSamples };
 }
 
 /** Median rounds a trial took, for the text summary. */

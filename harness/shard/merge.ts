@@ -6,6 +6,9 @@
  * Pure: reading and writing are the command's.
  */
 import { UsageError } from '../errors.js';
+import { aaLogRatios, summarize } from '../compare/calibrate.js';
+import type { ContestSettings } from '../compare/contest.js';
+import { claimGroupOf } from '../claims/claims.js';
 import type { GateEntry, Report } from '../../reports/schema.js';
 
 export interface ShardReport {
@@ -21,6 +24,8 @@ interface ShardSetting {
   all: { scenario: string; implementation: string }[];
   alpha?: number;
 }
+
+const MERGEABLE = ['run', 'gate', 'calibrate', 'claims'];
 
 const key = (u: { scenario: string; implementation: string }) => `${u.scenario}\u0000${u.implementation}`;
 
@@ -52,7 +57,7 @@ export function checkShards(shards: readonly ShardReport[]): ShardReport[] {
   for (const s of shards) {
     const shard = shardOf(s);
     if (s.report.command !== first.report.command) throw new UsageError(`${s.source} is a ${s.report.command} report and ${first.source} a ${first.report.command} report: merge shards of one command`);
-    if (s.report.command !== 'run' && s.report.command !== 'gate') throw new UsageError(`${s.source} is a ${s.report.command} report: merge takes the shards of run and gate`);
+    if (!MERGEABLE.includes(s.report.command)) throw new UsageError(`${s.source} is a ${s.report.command} report: merge takes the shards of ${MERGEABLE.join(', ')}`);
     if (s.report.tool.version !== first.report.tool.version) throw new UsageError(`${s.source} was written by tunebench ${s.report.tool.version} and ${first.source} by ${first.report.tool.version}: merge shards of one build`);
     if (s.report.environment.gitCommit !== first.report.environment.gitCommit) throw new UsageError(`${s.source} measured commit ${s.report.environment.gitCommit ?? '(none)'} and ${first.source} commit ${first.report.environment.gitCommit ?? '(none)'}: merge shards of one commit`);
     if (shard.count !== count) throw new UsageError(`${s.source} is shard ${shard.index}/${shard.count} and ${first.source} one of ${count}: merge shards of one split`);
@@ -92,6 +97,27 @@ function mergeGates(shards: readonly ShardReport[], alpha: number | undefined): 
   };
 }
 
+/**
+ * The shards' calibration trials as one calibration: the trials and A/A rounds together, and the
+ * rates, noise and suggestion computed again from all of them (each contest kept the seed it has
+ * in an unsplit calibration, so this is the calibration an unsplit run with these seeds gives).
+ */
+function mergeCalibrations(reports: readonly Report[]): Report['calibration'] {
+  const parts = reports.map((r) => r.calibration).filter((c): c is NonNullable<Report['calibration']> => c !== undefined);
+  if (parts.length === 0) return undefined;
+  const trials = parts.flatMap((c) => c.trials).sort((a, b) => a.trial - b.trial || a.effect - b.effect || (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0));
+  const aaSamples = parts.flatMap((c) => c.aaSamples ?? []);
+  const settings = reports[0].settings as unknown as ContestSettings;
+  return { trials, ...summarize(trials, settings, aaLogRatios(aaSamples)), aaSamples };
+}
+
+/** Claims in the order an unsplit run lists them: by measurement group, in the order of the split's jobs. */
+function mergeClaims(reports: readonly Report[], groups: readonly string[]): Report['claims'] {
+  if (reports.every((r) => r.claims === undefined)) return undefined;
+  const rank = (id: string) => groups.indexOf(claimGroupOf(id));
+  return reports.flatMap((r) => r.claims ?? []).sort((a, b) => rank(a.id) - rank(b.id));
+}
+
 const unique = <T>(items: readonly T[], id: (t: T) => string): T[] => {
   const seen = new Set<string>();
   return items.filter((t) => !seen.has(id(t)) && seen.add(id(t)) !== undefined);
@@ -126,6 +152,8 @@ export function mergeShards(input: readonly ShardReport[]): Report {
     failures: reports.flatMap((r) => r.failures),
     comparisons: reports.flatMap((r) => r.comparisons).sort((a, b) => rank(a.scenario, a.pair) - rank(b.scenario, b.pair)),
     gate: mergeGates(shards, alpha),
+    calibration: mergeCalibrations(reports),
+    claims: mergeClaims(reports, plan.all.map((u) => u.implementation)),
     warnings: [
       ...unique(
         reports.flatMap((r) => r.warnings),

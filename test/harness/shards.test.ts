@@ -167,3 +167,29 @@ describe('sharded gates', () => {
     oneLine(runCli(['gate', '--baseline', 'main.shard-1-of-2', '--quick', '--shard', '1/3', '--out', join(cwd, 'gate3')], { cwd }), /no baseline named "main\.shard-1-of-2\.shard-1-of-3"/);
   });
 });
+
+describe('calibrate and claims shards', () => {
+  it('calibrate --shard splits the contests and merge recomputes the calibration from all of them', () => {
+    const args = ['calibrate', 'ycsb-c', '--quick', '--trials', '1', '--effects', '0.3', '--rounds', '4', '--min-rounds', '4', '--seed', '11'];
+    for (const i of [1, 2]) {
+      const r = runCli([...args, '--shard', `${i}/2`, '--out', join(root, `cal-${i}`)]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`shard ${i}/2: 1 of 2 scenario x implementation jobs`));
+    }
+    const merged = runCli(['merge', join(root, 'cal-1'), join(root, 'cal-2'), '--out', join(root, 'cal-merged')]);
+    assert.equal(merged.status, 0, merged.stderr);
+    const calibration = JSON.parse(readFileSync(join(root, 'cal-merged', 'report.json'), 'utf8')).calibration;
+    assert.deepEqual(calibration.trials.map((t: { effect: number; trial: number }) => `${t.effect}/${t.trial}`), ['0/0', '0.3/0']);
+    assert.deepEqual(calibration.effects.map((e: { effect: number; trials: number }) => [e.effect, e.trials]), [[0, 1], [0.3, 1]]);
+    assert.ok(calibration.noise.some((n: { metric: string }) => n.metric === 'throughput'));
+    oneLine(runCli(['calibrate', '--simulate', '--shard', '1/2', '--out', join(root, 'cal-sim')]), /--simulate takes seconds and is not split/);
+  });
+
+  it('claims --shard measures only its groups', () => {
+    const r = runCli(['claims', '--quick', '--rounds', '1', '--shard', '8/8', '--out', join(root, 'claims-8')]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /shard 8\/8: 1 of 8 .*: claims x memory$/m);
+    const claims = JSON.parse(readFileSync(join(root, 'claims-8', 'report.json'), 'utf8')).claims;
+    assert.deepEqual(claims.map((c: { id: string }) => c.id), ['memory-overhead', 'memory-cleanup', 'fragmentation', 'tree-balance']);
+  });
+});
