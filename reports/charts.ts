@@ -167,15 +167,20 @@ function comparisonCharts(report: Report): ChartSpec[] {
   return [overview, ...paired].filter((c): c is ChartSpec => c !== null);
 }
 
-/** The gate's ratios: confirmed regressions red, suspects a re-measurement cleared orange. */
+/** A regression the candidate declared and that stayed within its bound. */
+const ACCEPTED_COLOUR = '#9467bd';
+
+/** The gate's ratios: confirmed regressions red, accepted ones purple, suspects a re-measurement cleared orange. */
 function gateChart(report: Report, threshold: number): ChartSpec | null {
   const gate = report.gate!;
   const id = (c: { scenario: string; pair: string; metric: string }) => `${c.scenario}/${c.pair}/${c.metric}`;
   const failed = new Set(gate.regressed.map(id));
   const cleared = new Set(gate.confirmations.filter((c) => !c.confirmed).map(id));
-  const colours = report.comparisons.map((c) => (failed.has(id(c)) ? VERDICT_COLOURS.regressed : cleared.has(id(c)) || c.verdict === 'regressed' ? '#ff9f1c' : VERDICT_COLOURS[c.verdict]));
+  const accepted = new Set(gate.accepted.map(id));
+  const colours = report.comparisons.map((c) => (failed.has(id(c)) ? VERDICT_COLOURS.regressed : accepted.has(id(c)) ? ACCEPTED_COLOUR : cleared.has(id(c)) || c.verdict === 'regressed' ? '#ff9f1c' : VERDICT_COLOURS[c.verdict]));
   const title = `Gate ${gate.exitCode === 0 ? 'passed' : gate.exitCode === 2 ? 'not decided (jobs failed)' : 'FAILED'}: candidate / base per metric`;
-  return comparisonChart(report.comparisons, threshold, 'gate.png', title, colours, 'red: regressed (confirmed), orange: a suspect (leaned worse) that the re-measurement cleared, green: improved, grey: unchanged');
+  const legend = ['red: regressed (confirmed), orange: a suspect (leaned worse) that the re-measurement cleared, green: improved, grey: unchanged', ...(gate.accepted.length > 0 ? ['purple: regressed, but accepted by the candidate within its declared bound'] : [])];
+  return comparisonChart(report.comparisons, threshold, 'gate.png', title, colours, legend, gate.mode === 'against');
 }
 
 function calibrationCharts(report: Report): ChartSpec[] {

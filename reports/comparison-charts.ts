@@ -21,7 +21,7 @@ const AXIS_REACH = 0.6;
  * Ratio B/A per compared metric with its CI, against the noise band; regressions in red.
  * `colours` overrides the verdict colours (the gate colours only confirmed regressions red).
  */
-export function comparisonChart(comparisons: Comparison[], threshold: number, file = 'comparison.png', title = 'B / A per metric', colours?: string[], legend?: string): ChartSpec | null {
+export function comparisonChart(comparisons: Comparison[], threshold: number, file = 'comparison.png', title = 'B / A per metric', colours?: string[], legend?: string[], paired = true): ChartSpec | null {
   if (comparisons.length === 0) return null;
   const pairs = new Set(comparisons.map((c) => c.pair)).size;
   const labels = comparisons.map((c) => label(c, pairs));
@@ -30,7 +30,7 @@ export function comparisonChart(comparisons: Comparison[], threshold: number, fi
   options.plugins.subtitle = {
     ...options.plugins.subtitle,
     display: true,
-    text: [`bars: B / A (Hodges-Lehmann estimate over paired rounds); whiskers: its 95% CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`, legend ?? 'red: regressed, green: improved, grey: unchanged'] as never,
+    text: [`bars: B / A (Hodges-Lehmann estimate ${paired ? 'over paired rounds' : 'between the two sides\' rounds, unpaired'}); whiskers: its 95% CI; grey band: ±${(threshold * 100).toFixed(1)}% noise threshold`, ...(legend ?? ['red: regressed, green: improved, grey: unchanged'])] as never,
   };
   const values = comparisons.flatMap((c) => [c.ratio, c.ci[0], c.ci[1]]).filter(Number.isFinite);
   const lo = Math.max(1 - AXIS_REACH, Math.min(1 - threshold, ...values));

@@ -89,7 +89,14 @@ export function gateMarkdown(gate: GateEntry): string {
     for (const r of gate.regressed) lines.push(`| ${r.scenario} | ${r.pair} | ${r.metric} | ${fixed3(r.ratio)} | [${fixed3(r.ci[0])}, ${fixed3(r.ci[1])}] | ${r.pValue.toPrecision(2)} |`);
     lines.push('');
   }
-  const cleared = gate.confirmations.filter((c) => !c.confirmed);
+  if (gate.accepted.length > 0) {
+    lines.push('Accepted regressions (declared by the candidate, within their bound):', '', '| scenario | implementation | metric | ratio | 95% CI | accepted | reason | declared in |', '|---|---|---|---|---|---|---|---|');
+    for (const a of gate.accepted) lines.push(`| ${a.scenario} | ${a.pair} | ${a.metric} | ${fixed3(a.ratio)} | [${fixed3(a.ci[0])}, ${fixed3(a.ci[1])}] | ${a.accepted} | ${a.reason} | ${a.source} |`);
+    lines.push('');
+  }
+  for (const u of gate.unusedAcceptances) lines.push(`> Unused acceptance: \`${u.text}\` (${u.source}) matched no regression.`, '');
+  const accepted = new Set(gate.accepted.map((a) => `${a.scenario} ${a.pair} ${a.metric}`));
+  const cleared = gate.confirmations.filter((c) => !c.confirmed && !accepted.has(`${c.scenario} ${c.pair} ${c.metric}`));
   if (cleared.length > 0) lines.push(`Suspects cleared by re-measurement: ${cleared.map((c) => `${c.scenario} ${c.pair} ${c.metric}`).join(', ')}.`, '');
   for (const c of gate.checks) lines.push(`- ${c.passed ? 'passed' : '**FAILED**'}: ${c.name}: ${c.detail}`);
   lines.push('', '');

@@ -214,6 +214,23 @@ export const GateSchema = z.object({
   /** 0 passed, 1 a confirmed regression or failed check, 2 jobs failed so the gate could not decide. */
   exitCode: z.union([z.literal(0), z.literal(1), z.literal(2)]),
   regressed: z.array(z.object({ scenario: z.string(), pair: z.string(), metric: z.string(), ratio: z.number(), ci: z.tuple([z.number(), z.number()]), pValue: z.number() })),
+  accepted: z
+    .array(
+      z.object({
+        scenario: z.string(),
+        pair: z.string(),
+        metric: z.string(),
+        ratio: z.number(),
+        ci: z.tuple([z.number(), z.number()]),
+        pValue: z.number(),
+        accepted: z.string().describe('the bound it stayed within, e.g. ">= 0.9"'),
+        reason: z.string(),
+        source: z.string().describe('where it was declared: a commit\'s trailer or an --accept file'),
+      }),
+    )
+    .describe('regressions the candidate declared and that stayed within their bound: they do not fail the gate')
+    .default([]),
+  unusedAcceptances: z.array(z.object({ text: z.string(), source: z.string() })).describe('acceptances that matched no regression').default([]),
   confirmations: z.array(
     z.object({
       scenario: z.string(),

@@ -120,14 +120,17 @@ function attemptText(a: GateEntry['confirmations'][number]['attempts'][number]):
 export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: string[], wideCis: number): string {
   const lines: string[] = [];
   const confirmedKeys = new Set(gate.regressed.map((r) => `${r.scenario} ${r.pair} ${r.metric}`));
+  const acceptedKeys = new Set(gate.accepted.map((r) => `${r.scenario} ${r.pair} ${r.metric}`));
   for (const c of gate.confirmations) {
     const name = `${c.scenario} ${c.pair} ${c.metric}`;
+    if (acceptedKeys.has(name)) continue;
     // A suspect whose share of alpha was too small to be worth rounds is not re-measured (rounds 0).
     const notMeasured = c.attempts.length > 0 && c.attempts.every((a) => a.rounds === 0);
     const what = notMeasured ? `not re-measured: its share of alpha (${c.attempts[0].alpha?.toPrecision(2)}) was too small to confirm anything, the first pass having seen far stronger evidence elsewhere` : `re-measured ${c.attempts.map(attemptText).join('; ')}`;
     lines.push(`${confirmedKeys.has(name) ? 'REGRESSED' : 'suspect, cleared (passes):'} ${name}: ${what}`);
   }
   if (gate.confirm === 0) for (const r of gate.regressed) lines.push(`REGRESSED ${r.scenario} ${r.pair} ${r.metric}: ratio ${fixed(r.ratio)} [${fixed(r.ci[0])}, ${fixed(r.ci[1])}], p = ${r.pValue.toPrecision(2)}`);
+  lines.push(...acceptedLines(gate));
   for (const c of gate.checks) lines.push(`${c.passed ? 'check passed' : 'CHECK FAILED'}: ${c.name}: ${c.detail}`);
   lines.push('', ...comparisonLines(comparisons));
   // A gate prints what decides it; the many "CI wider than the threshold" notes go to report.json.
@@ -139,12 +142,20 @@ export function gateText(gate: GateEntry, comparisons: Comparison[], warnings: s
   lines.push(
     '',
     gate.exitCode === 0
-      ? `gate passed: ${comparisons.length} metrics, none confirmed worse beyond the ±${(gate.threshold * 100).toFixed(1)}% band (${how}), ${gate.checks.length} checks passed`
+      ? `gate passed: ${comparisons.length} metrics, none confirmed worse beyond the ±${(gate.threshold * 100).toFixed(1)}% band${gate.accepted.length > 0 ? ` but the ${gate.accepted.length} accepted` : ''} (${how}), ${gate.checks.length} checks passed`
       : gate.exitCode === 2
         ? `gate NOT DECIDED: jobs failed (listed on stderr and in report.json), so what they measure was not judged; ${gate.regressed.length} regressed metrics among the rest`
         : `gate FAILED: ${gate.regressed.length} regressed metrics, ${failedChecks} failed checks (${how})`,
   );
   return lines.join('\n');
+}
+
+/** Accepted regressions (each with the bound it stayed within and why) and unused acceptances. */
+export function acceptedLines(gate: Pick<GateEntry, 'accepted' | 'unusedAcceptances'>): string[] {
+  return [
+    ...gate.accepted.map((a) => `accepted: ${a.scenario} ${a.pair} ${a.metric} measured ${fixed(a.ratio)} [${fixed(a.ci[0])}, ${fixed(a.ci[1])}], accepted ${a.accepted}: ${a.reason} (${a.source})`),
+    ...gate.unusedAcceptances.map((u) => `unused acceptance: "${u.text}" (${u.source}) matched no regression; drop it`),
+  ];
 }
 
 type RateEntry = { rate: number; ci: [number, number] };

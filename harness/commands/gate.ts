@@ -17,6 +17,8 @@ import { checkBranch, headCommit } from '../history/provenance.js';
 import { HistoryStore, historyPath } from '../history/store.js';
 import { historyReference } from '../history/window.js';
 import { finishRecord, prepareRecord, withRecordOptions } from './record.js';
+import { type Acceptance, TRAILER, applyAcceptances, checkScenarios, fileAcceptances, trailerAcceptances } from '../gate/acceptances.js';
+import { BUILTIN_SCENARIOS } from '../../scenarios/builtin.js';
 import { shardPlan, withShardOption } from './shard.js';
 import { type ShardPlan, parseShard, shardSetting, unitFilter, workUnits } from '../shard/plan.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
@@ -31,9 +33,14 @@ import { writeReport } from '../../reports/write-report.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
 
-/** The gate's entry in the report; with failed jobs it has not decided, and exits 2. */
-function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], suspects: number, confirmations: Confirmation[], checks: CheckResult[], failedJobs = 0): GateEntry {
+/**
+ * The gate's entry in the report: confirmed regressions the candidate accepted within their bound
+ * are listed apart and do not fail it; with failed jobs it has not decided, and exits 2.
+ */
+function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, settings: GateSettings, comparisons: Comparison[], suspects: number, confirmations: Confirmation[], checks: CheckResult[], acceptances: readonly Acceptance[], failedJobs = 0): GateEntry {
   const verdict = gateVerdict(comparisons, confirmations, checks, settings.confirm);
+  const outcome = applyAcceptances(verdict.regressed, acceptances);
+  const exitCode = outcome.failing.length > 0 || verdict.failedChecks.length > 0 ? 1 : 0;
   return {
     mode,
     base,
@@ -42,11 +49,18 @@ function gateEntryOf(mode: GateEntry['mode'], base: string, candidate: string, s
     confirm: settings.confirm,
     alpha: settings.alpha,
     suspects,
-    exitCode: failedJobs > 0 ? 2 : verdict.exitCode,
-    regressed: verdict.regressed.map((c) => ({ scenario: c.scenario, pair: c.pair, metric: c.metric, ratio: c.ratio, ci: c.ci, pValue: c.pValue })),
+    exitCode: failedJobs > 0 ? 2 : exitCode,
+    regressed: outcome.failing.map((c) => ({ scenario: c.scenario, pair: c.pair, metric: c.metric, ratio: c.ratio, ci: c.ci, pValue: c.pValue })),
+    accepted: outcome.accepted,
+    unusedAcceptances: outcome.unused.map((a) => ({ text: a.text, source: a.source })),
     confirmations,
     checks,
   };
+}
+
+/** Scenarios an acceptance may name: the built-ins and any named on the command line. */
+function knownScenarioNames(named: (string | number)[] | undefined): string[] {
+  return [...new Set([...BUILTIN_SCENARIOS.map((s) => s.name), ...(named ?? []).map(String)])];
 }
 
 /** The baseline's scenarios, or those named (each must be in the baseline). */
@@ -76,6 +90,8 @@ export function gateCommand(yargs: Argv): Argv {
           .option('impl', { type: 'string', array: true, describe: `with --against or --history: implementation specs (default: ${GATE_IMPLS.join(', ')})` })
           .option('confirm', { type: 'number', default: 1, describe: 'confirmation stages: suspects are re-measured on fresh rounds this many times and fail the gate only if confirmed every time (0: the first pass decides)' })
           .option('inject-slowdown', { type: 'string', describe: "calibration aid: slow this build's side by this fraction (0.1 = 10%), to see that the gate catches it" })
+          .option('accept-trailers', { type: 'boolean', default: false, describe: `accept the regressions declared in the "${TRAILER}: SCENARIO IMPL METRIC >= BOUND -- REASON" trailers of HEAD in this folder (the candidate's commit)` })
+          .option('accept', { type: 'string', describe: 'a JSON file of accepted regressions: { "accept": [{ "scenario", "implementation", "metric", "atLeast" or "atMost", "reason" }] }' })
           .option('allow-other-machine', { type: 'boolean', default: false, describe: 'use a baseline saved on another machine (timings rarely carry over)' })
           .option('out', { type: 'string', default: 'tunebench-gate', describe: 'directory for report.json, gate.png and summary.md' })
           .option('json', { type: 'boolean', default: false, describe: 'print report.json to stdout' })
@@ -95,6 +111,9 @@ export function gateCommand(yargs: Argv): Argv {
       if (argv.record && argv.candidate !== undefined) throw new UsageError('--record records what is measured now; with --candidate nothing is');
       if (argv.record && argv.injectSlowdown !== undefined) throw new UsageError('--record with --inject-slowdown would record a slowed build as this commit; drop one');
       const recording = prepareRecord(argv);
+      // Declared trade-offs, read and checked before anything is measured.
+      const acceptances = [...(argv.acceptTrailers ? trailerAcceptances(process.cwd()) : []), ...(argv.accept === undefined ? [] : fileAcceptances(argv.accept))];
+      checkScenarios(acceptances, knownScenarioNames(argv.scenarios));
       const confirm = integerFlag(argv.confirm, '--confirm');
       const given: GateSettings = { ...contestSettingsFrom(argv), confirm };
       let settings = given;
@@ -140,7 +159,7 @@ export function gateCommand(yargs: Argv): Argv {
           const checks = [...result.checks, ...memoryCheck(memoryEntries)];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against), ...shard } });
           shown = { warnings: result.contests.flatMap((c) => c.warnings), wideCis: result.contests.reduce((n, c) => n + c.wideCis.length, 0) };
-          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks, result.failures.length);
+          report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks, acceptances, result.failures.length);
           report.failures = result.failures;
         } else if (argv.history) {
           const machine = currentEnvironment();
@@ -172,7 +191,7 @@ export function gateCommand(yargs: Argv): Argv {
             warnings: result.warnings,
           });
           shown = { warnings: report.warnings, wideCis: 0 };
-          report.gate = gateEntryOf('history', path, result.candidateName, settings, result.comparisons, result.suspects.length, result.confirmations, result.checks);
+          report.gate = gateEntryOf('history', path, result.candidateName, settings, result.comparisons, result.suspects.length, result.confirmations, result.checks, acceptances);
         } else {
           const machine = currentEnvironment();
           const spec = argv.shard === undefined ? null : parseShard(argv.shard);
@@ -202,7 +221,7 @@ export function gateCommand(yargs: Argv): Argv {
             warnings: result.warnings,
           });
           shown = { warnings: report.warnings, wideCis: 0 };
-          report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), result.candidateName, effective, result.comparisons, result.suspects.length, result.confirmations, result.checks);
+          report.gate = gateEntryOf('baseline', baselinePath(baseline.name, baseline.environment.fingerprint), result.candidateName, effective, result.comparisons, result.suspects.length, result.confirmations, result.checks, acceptances);
         }
       } finally {
         progress.stop();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { type MetricRound, samplesOf } from '../compare/contest.js';
 import { UsageError } from '../errors.js';
 import type { Baseline } from '../gate/baselines.js';
-import type { Environment, Report, ResultEntry } from '../../reports/schema.js';
+import type { Comparison, Environment, Report, ResultEntry } from '../../reports/schema.js';
 
 export interface HistoryResult {
   scenario: string;
@@ -21,15 +21,8 @@ export interface HistoryResult {
   values: number[];
 }
 
-export interface HistoryVerdict {
-  scenario: string;
-  pair: string;
-  metric: string;
-  ratio: number;
-  ci: [number, number];
-  pValue: number;
-  verdict: 'improved' | 'regressed' | 'unchanged';
-}
+/** A gate's verdict on one metric, as recorded. */
+export type HistoryVerdict = Pick<Comparison, 'scenario' | 'pair' | 'metric' | 'ratio' | 'ci' | 'pValue' | 'verdict'>;
 
 export interface HistoryRun {
   startedAt: string;

@@ -92,6 +92,9 @@ function mergeGates(shards: readonly ShardReport[], alpha: number | undefined): 
     suspects: all.reduce((n, g) => n + (g.suspects ?? 0), 0),
     exitCode,
     regressed: all.flatMap((g) => g.regressed),
+    accepted: all.flatMap((g) => g.accepted),
+    // An acceptance is unused only if no shard used it.
+    unusedAcceptances: all[0].unusedAcceptances.filter((u) => all.every((g) => g.unusedAcceptances.some((v) => v.text === u.text && v.source === u.source))),
     confirmations: all.flatMap((g) => g.confirmations),
     checks: all.flatMap((g) => g.checks),
   };

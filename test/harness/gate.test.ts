@@ -173,7 +173,7 @@ describe('gate verdict', () => {
       { scenario: 's', pair: 'p', metric: 'p50', attempts: [attempt(0)], confirmed: false },
     ];
     const gate = gateVerdict([c], confirmations, [], 1);
-    const text = gateText({ mode: 'against', base: 'b', candidate: 'c', threshold: 0.02, confirm: 1, alpha: 0.01, suspects: 2, confirmations, checks: [], ...gate } as never, [c], [], 0);
+    const text = gateText({ mode: 'against', base: 'b', candidate: 'c', threshold: 0.02, confirm: 1, alpha: 0.01, suspects: 2, confirmations, checks: [], accepted: [], unusedAcceptances: [], ...gate } as never, [c], [], 0);
     assert.match(text, /s p throughput: re-measured 0\.900 .* after 16 rounds: cleared/);
     assert.match(text, /s p p50: not re-measured: its share of alpha \(0\.00030\)/);
   });

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { cliPath, runCli } from './cli-helpers.js';
+import { cliPath, runCli, assertOneLineError } from './cli-helpers.js';
 import { newReport } from '../../harness/new-report.js';
 import { APPLICATION_ID, HistoryStore, MIGRATIONS, SCHEMA_VERSION } from '../../harness/history/store.js';
 import { runFromReport } from '../../harness/history/records.js';
@@ -88,11 +88,7 @@ function writeReportFile(dir: string, name: string, report: Report): string {
   return path;
 }
 
-const oneLine = (r: { status: number | null; stderr: string }, pattern: RegExp) => {
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, pattern);
-  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-};
+const oneLine = assertOneLineError;
 
 describe('the history file', () => {
   it('is created with its application id and the current schema version', () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './cli-helpers.js';
+import { runCli, assertOneLineError } from './cli-helpers.js';
 import { allFactories } from '../../harness/adapters/registry.js';
 import { assignShards, planShard, unitKey, workUnits } from '../../harness/shard/plan.js';
 import { DEFAULT_SUITE, findBuiltin } from '../../scenarios/builtin.js';
@@ -22,11 +22,7 @@ import { runFromReport } from '../../harness/history/records.js';
 const root = mkdtempSync(join(tmpdir(), 'tb-shards-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const oneLine = (r: { status: number | null; stderr: string }, pattern: RegExp) => {
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr.trim().split('\n').at(-1)!, pattern);
-  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('tunebench:')).length, 1, r.stderr);
-};
+const oneLine = assertOneLineError;
 
 describe('shard plans', () => {
   const scenarios = DEFAULT_SUITE.map((n) => scaleForQuick(findBuiltin(n)!));
