@@ -7,7 +7,7 @@
  * 10-25% here, which pairing cancels and this mode cannot: its power is far lower, so every such
  * gate states it (unpairedPower: simulated for its rounds) and recommends `--against`.
  */
-import { type ImplSpec } from '../adapters/registry.js';
+import { formatImplSpec, type ImplSpec } from '../adapters/registry.js';
 import { MACHINE_NOISE } from '../simulate/noise.js';
 import { simulateUnpaired } from '../simulate/simulate.js';
 import { type MetricRound, type MetricSamples, samplesOf } from '../compare/contest.js';
@@ -106,6 +106,8 @@ export interface Reference {
   quick: boolean;
   /** Fresh rounds to measure per scenario x implementation. */
   rounds: number;
+  /** Fewest saved rounds behind a metric (for the power statement). */
+  referenceRounds: number;
   /** Machines its values come from (a warning when one is not this one). */
   fingerprints: string[];
   /** Said on every gate against it: what it holds and what this mode can see. */
@@ -114,12 +116,15 @@ export interface Reference {
 
 /** A saved baseline as a reference, limited to `scenarios`. */
 export function baselineReference(baseline: Baseline, scenarios: readonly Scenario[], impls: readonly ImplSpec[]): Reference {
-  const inScope = (r: { scenario: string }) => scenarios.some((s) => s.name === r.scenario);
+  const inScope = (r: { scenario: string; implementation: string }) => scenarios.some((s) => s.name === r.scenario) && impls.some((i) => formatImplSpec(i) === r.implementation);
+  const sides = sidesOf(baseline.rounds.filter(inScope));
   return {
     label: `baseline ${baseline.name}`,
-    sides: sidesOf(baseline.rounds.filter(inScope)).map((side) => ({ ...side, rounds: [] })),
+    sides: sides.map((side) => ({ ...side, rounds: [] })),
     quick: baseline.quick,
-    rounds: Math.round(Math.max(...scenarios.map((s) => baseline.rounds.filter((r) => r.scenario === s.name).length / Math.max(1, impls.length)), 1)),
+    // As many fresh rounds as the baseline holds of a scenario x implementation (a shard's baseline holds some pairs only).
+    rounds: Math.max(1, ...sides.map((side) => side.rounds.length)),
+    referenceRounds: Math.max(1, ...sides.map((side) => side.rounds.length)),
     fingerprints: [baseline.environment.fingerprint],
     notes: [],
   };
@@ -155,16 +160,21 @@ export interface BaselineGateResult {
 /** Rounds per side up to which the power statement is simulated (beyond, the exact tests get slow). */
 const MAX_SIMULATED_ROUNDS = 40;
 
+/** Saved rounds beyond which the power is simulated with this many (more only raise it). */
+const MAX_SIMULATED_REFERENCE = 60;
+
 /**
  * What this mode can see, said on every such gate: the share of gates that catch a 10% slowdown of
- * one metric with `rounds` rounds per side, simulated under this kind of machine's noise (the best
- * case: that metric the only suspect).
+ * one metric with `rounds` fresh rounds against `referenceRounds` saved ones, simulated under this
+ * kind of machine's noise (the best case: that metric the only suspect).
  */
-export function unpairedPower(rounds: number, settings: Pick<GateSettings, 'alpha' | 'threshold'>): string {
+export function unpairedPower(rounds: number, settings: Pick<GateSettings, 'alpha' | 'threshold'>, referenceRounds = rounds): string {
   const prefix = `a gate against saved rounds (a baseline or the history) is unpaired (no round shares a process with the other side, whose 10-25% process noise does not cancel)`;
   if (rounds > MAX_SIMULATED_ROUNDS) return `${prefix}: prefer --against DIR (paired)`;
-  const power = simulateUnpaired(MACHINE_NOISE, { rounds, effect: 0.1, trials: 200, seed: 1, alpha: settings.alpha, threshold: settings.threshold });
-  return `${prefix}: with ${rounds} rounds per side it catches a 10% slowdown of one metric in about ${Math.round(power.rate * 100)}% of gates [${Math.round(power.ci[0] * 100)}-${Math.round(power.ci[1] * 100)}%] (simulated, this kind of machine's noise); gate --against DIR catches it in over 90%`;
+  const reference = Math.min(referenceRounds, MAX_SIMULATED_REFERENCE);
+  const power = simulateUnpaired(MACHINE_NOISE, { rounds, referenceRounds: reference, effect: 0.1, trials: 200, seed: 1, alpha: settings.alpha, threshold: settings.threshold });
+  const sizes = referenceRounds === rounds ? `${rounds} rounds per side` : `${rounds} rounds now against ${referenceRounds} saved${referenceRounds > reference ? ` (simulated with ${reference}: at least this)` : ''}`;
+  return `${prefix}: with ${sizes} it catches a 10% slowdown of one metric in about ${Math.round(power.rate * 100)}% of gates [${Math.round(power.ci[0] * 100)}-${Math.round(power.ci[1] * 100)}%] (simulated, this kind of machine's noise); gate --against DIR catches it in over 90%`;
 }
 
 export async function gateAgainstBaseline(input: BaselineGateInput, hooks: GateHooks = {}): Promise<BaselineGateResult> {
@@ -203,7 +213,7 @@ export async function gateAgainstBaseline(input: BaselineGateInput, hooks: GateH
     ...(foreign.length === 0 ? [] : [`the ${reference.label} comes from another machine (${foreign.join(', ')}); its timings may not carry over`]),
     ...tooFewRounds(comparisons, settings.alpha / Math.max(1, suspects.length)),
     ...reference.notes,
-    unpairedPower(reference.rounds, settings),
+    unpairedPower(reference.rounds, settings, reference.referenceRounds),
   ];
   const candidateName = input.candidate ? `saved baseline "${input.candidate.name}" (nothing re-measured)` : `this build${input.slowdown ? ` (slowed ${(input.slowdown * 100).toFixed(0)}%)` : ''}`;
   return { comparisons, suspects, confirmations: confirmationsOf(suspects, runs), checks, warnings, candidateName, confirm };

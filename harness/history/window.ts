@@ -64,6 +64,7 @@ export function historyReference(store: HistoryStore, request: WindowRequest): R
     sides,
     quick: request.quick,
     rounds: request.rounds,
+    referenceRounds: Math.max(1, pooled),
     fingerprints: [request.machine],
     notes: [`judged against the last ${commits.size} commits of ${request.branch} on this machine (${[...commits].map(shortSha).join(', ')}), at least ${pooled} rounds pooled per metric`, ...thin],
   };

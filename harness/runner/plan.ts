@@ -45,10 +45,9 @@ export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: numbe
     const ok: ImplSpec[] = [];
     for (const impl of impls) {
       const factory = findFactory(impl.name);
-      // Another shard's pair is neither run nor skipped here (merge gathers it from that shard).
-      if (options.only && !options.only(scenario.name, formatImplSpec(impl))) continue;
-      if (factory.durability.includes(scenario.durability)) ok.push(impl);
-      else skipped.push({ scenario: scenario.name, implementation: formatImplSpec(impl), reason: `${impl.name} has no ${scenario.durability} durability` });
+      // A pair that cannot run is skipped in every shard (merge keeps one); another shard's pair is not run here.
+      if (!factory.durability.includes(scenario.durability)) skipped.push({ scenario: scenario.name, implementation: formatImplSpec(impl), reason: `${impl.name} has no ${scenario.durability} durability` });
+      else if (!options.only || options.only(scenario.name, formatImplSpec(impl))) ok.push(impl);
     }
     runnable.set(scenario.name, ok);
   }

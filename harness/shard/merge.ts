@@ -35,8 +35,11 @@ function shardOf(s: ShardReport): ShardSetting {
   return shard;
 }
 
-/** Settings that legitimately differ between shards: their part, their seed, where each stopped. */
-const PER_SHARD = new Set(['shard', 'seed', 'stops', 'alpha']);
+/**
+ * Settings that legitimately differ between shards: their part, their seed, where each stopped,
+ * and where each runner keeps the base build or the history (paths differ between machines).
+ */
+const PER_SHARD = new Set(['shard', 'seed', 'stops', 'alpha', 'against', 'history']);
 
 function sameSettings(a: ShardReport, b: ShardReport): void {
   const keys = new Set([...Object.keys(a.report.settings), ...Object.keys(b.report.settings)]);

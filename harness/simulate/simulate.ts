@@ -194,17 +194,18 @@ export function simulateCoverage(model: NoiseModel, options: { rounds: number; t
  * the band) and a second fresh set confirms it at `alpha`: the best case of `gate --baseline`, where
  * this metric is the only suspect and gets all of alpha.
  */
-export function simulateUnpaired(model: NoiseModel, options: { rounds: number; effect: number; trials: number; seed: number; alpha: number; threshold: number }): Rate {
+export function simulateUnpaired(model: NoiseModel, options: { rounds: number; effect: number; trials: number; seed: number; alpha: number; threshold: number; referenceRounds?: number }): Rate {
   const rng = new Rng(options.seed);
   const draw = (effect: number) => 1e6 * Math.exp(model.processSd * normal(rng) - withinNoise(model, rng) - Math.log(1 + effect));
-  const side = (effect: number) => Array.from({ length: options.rounds }, () => draw(effect));
+  // The saved side (a baseline, a history window) may hold more rounds than are measured now.
+  const side = (effect: number, n = options.rounds) => Array.from({ length: n }, () => draw(effect));
   const worse = (before: number[], after: number[], level: number) => {
     const j = judgeUnpaired(before, after, { better: 'higher', threshold: options.threshold, alpha: level });
     return j.pWorse < level && estimateWorse(j.ratio, 'higher', options.threshold);
   };
   let hits = 0;
   for (let t = 0; t < options.trials; t++) {
-    const before = side(0);
+    const before = side(0, options.referenceRounds ?? options.rounds);
     if (worse(before, side(options.effect), SCREEN_ALPHA) && worse(before, side(options.effect), options.alpha)) hits++;
   }
   return rateOf(hits, options.trials);
