@@ -26,7 +26,7 @@ function workloadTable(results: ResultEntry[]): string {
     results.map((r) => {
       const t = r.metrics.opsPerSec!;
       const l = r.metrics.latencyNs!;
-      const sla = r.sla.length === 0 ? '-' : r.sla.map((s) => `${s.pass ? 'pass' : '**FAIL**'} ${s.rule}`).join('; ');
+      const sla = r.sla.length === 0 ? '-' : r.sla.map((s) => `${s.pass ? 'pass' : '**FAIL**'} ${s.rule}${complianceText(s)}`).join('; ');
       return [r.implementation, int(t.median), `${int(t.ci[0])} - ${int(t.ci[1])}`, formatNs(l.p50), formatNs(l.p99), formatNs(l.p999), r.metrics.memoryBytesPerEntry === null ? '-' : r.metrics.memoryBytesPerEntry.toFixed(1), sla];
     }),
   );
@@ -103,3 +103,8 @@ export function gateMarkdown(gate: GateEntry): string {
   return lines.join('\n');
 }
 
+/** ", 99.2% of operations within" / ", 87.5% of time windows within". */
+export function complianceText(s: { rule: string; compliance: number | null }): string {
+  if (s.compliance === null) return '';
+  return `, ${(s.compliance * 100).toFixed(s.compliance > 0.999 && s.compliance < 1 ? 2 : 1)}% of ${s.rule.startsWith('p99') ? 'operations' : 'time windows'} within`;
+}

@@ -67,6 +67,11 @@ export const SlaVerdictSchema = z.object({
   threshold: z.number(),
   measured: z.number(),
   pass: z.boolean(),
+  compliance: z
+    .number()
+    .nullable()
+    .describe('the measured share within the rule: of timed operations at or below p99Ms (all rounds pooled), or of throughput chunks (time windows) at or above minOpsPerSec')
+    .default(null),
 });
 
 export const ResultSchema = z.object({

@@ -3,7 +3,7 @@
  * function takes report data (reports/schema.ts) and returns lines; commands call one and write it
  * (Google Benchmark's report.py keeps "compute the difference" and "print it" apart the same way).
  */
-import { formatNs } from './markdown.js';
+import { complianceText, formatNs } from './markdown.js';
 import type { CalibrationEntry, ClaimEntry, Comparison, GateEntry, Report, SimulationEntry, TuningEntry } from './schema.js';
 
 /** A few lines for the terminal: one per result. */
@@ -19,7 +19,7 @@ export function runText(report: Report): string {
       const shown = r.series.filter((s) => s.n === largest).map((s) => `${s.metric} ${s.unit === 'ns' ? formatNs(s.median) : `${s.median.toFixed(2)}${s.unit}`}`);
       lines.push(`${head} at n=${largest.toLocaleString('en-US')}: ${shown.join(', ')}`);
     }
-    for (const s of r.sla) lines.push(`${''.padEnd(50)} SLA ${s.pass ? 'pass' : 'FAIL'}: ${s.rule} (measured ${s.measured.toFixed(3)})`);
+    for (const s of r.sla) lines.push(`${''.padEnd(50)} SLA ${s.pass ? 'pass' : 'FAIL'}: ${s.rule} (measured ${s.measured.toFixed(3)}${complianceText(s)})`);
     for (const w of r.warnings) lines.push(`${''.padEnd(50)} warning: ${w}`);
   }
   for (const s of report.skipped) lines.push(`skipped ${s.scenario} x ${s.implementation}: ${s.reason}`);

@@ -42,3 +42,28 @@ export class LatencyRecorder {
 export function decodeSummary(encoded: string): LatencySummary {
   return summarize(hdr.decodeFromCompressedBase64(encoded));
 }
+
+/**
+ * The share of a histogram's values at or below `ns`: the percentile of `ns`, found by bisection
+ * on getValueAtPercentile (hdr-histogram-js exposes no count-below query on every backend), to
+ * the histogram's own resolution.
+ */
+export function shareAtOrBelow(h: hdr.Histogram, ns: number): number {
+  if (h.totalCount === 0) return Number.NaN;
+  if (h.getValueAtPercentile(100) <= ns) return 1;
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (h.getValueAtPercentile(mid) <= ns) lo = mid;
+    else hi = mid;
+  }
+  return lo / 100;
+}
+
+/** Every round's overall histogram added into one. */
+export function pooledHistogram(encoded: readonly string[]): hdr.Histogram {
+  const all = histogram();
+  for (const e of encoded) all.add(hdr.decodeFromCompressedBase64(e));
+  return all;
+}

@@ -215,6 +215,9 @@ export class OptimizedIndex {
         return Promise.reject(error);
       }
     }
+    // The main thread's one parse of a batched read: it lets a bad id reject its own read rather
+    // than fail the whole batch on a worker. The worker parses again the bytes it is sent (ids
+    // cross threads as UTF-8), off this thread.
     if (!isDocumentId(id)) return Promise.reject(invalidIdError(id));
     const started = this.metrics.sampleStart();
     const pending = this.pendingWrite(id);

@@ -93,6 +93,25 @@ describe('tunebench run --quick, end to end', () => {
   });
 });
 
+describe('SLA compliance in run reports', () => {
+  it('gives the share of operations within p99Ms and of time windows within minOpsPerSec', () => {
+    const scenario = (name: string, sla: object) => {
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, JSON.stringify({ name, dataset: { records: 2000 }, mix: { read: 0.9, update: 0.1 }, sla }));
+      return file;
+    };
+    const out = join(dir, 'sla');
+    const r = runCli(['run', '--scenario-file', scenario('sla-easy', { p99Ms: 1000, minOpsPerSec: 1 }), '--scenario-file', scenario('sla-impossible', { p99Ms: 1e-9, minOpsPerSec: 1e12 }), '--impl', 'map', '--rounds', '1', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).results;
+    const compliance = (name: string) => results.find((x: { scenario: string }) => x.scenario === name).sla.map((s: { pass: boolean; compliance: number }) => [s.pass, s.compliance]);
+    assert.deepEqual(compliance('sla-easy'), [[true, 1], [true, 1]]);
+    assert.deepEqual(compliance('sla-impossible'), [[false, 0], [false, 0]]);
+    assert.match(r.stdout, /100\.0% of operations within/);
+    assert.match(r.stdout, /0\.0% of time windows within/);
+  });
+});
+
 describe('bad command lines: one clear line, exit 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown scenario', ['run', 'ycsb-z'], /unknown scenario "ycsb-z"/],
