@@ -6,6 +6,7 @@ import { progressBar } from './progress.js';
 import { planJobs } from './runner/plan.js';
 import { describeJob, failureOf, runJobs, type RunOptions } from './runner/run.js';
 import type { RoundResult } from './runner/types.js';
+import type { UnitFilter } from './shard/plan.js';
 import type { Report } from '../reports/schema.js';
 import type { Scenario } from '../scenarios/schema.js';
 
@@ -20,7 +21,7 @@ export interface SuiteOptions {
   execute?: RunOptions['execute'];
   progressTitle?: string;
   /** Only these scenario x implementation pairs (a shard's). */
-  only?: (scenario: string, implementation: string) => boolean;
+  only?: UnitFilter;
 }
 
 export async function runSuite(options: SuiteOptions): Promise<Report> {

@@ -75,7 +75,6 @@ export async function measureClaims(options: ClaimsOptions): Promise<ClaimEntry[
   const sizes = sizesOf(options.quick).filter((n) => DURABILITIES.some((d) => want(`bulk/${d}/${n}`)));
   // The 1k data set also serves the untimed warm-up pass whenever a bulk group is measured.
   const datasets = new Map<number, Data>((sizes.length > 0 ? [...new Set([1_000, ...sizes])] : []).map((n) => [n, data(n, 7)]));
-  const durabilities = DURABILITIES;
   const bulkWanted = (durability: Durability, n: number) => want(`bulk/${durability}/${n}`);
   const cores = Math.min(os.cpus().length, 4);
   const workerCounts = cores >= 2 ? [1, cores] : [1];
@@ -90,9 +89,9 @@ export async function measureClaims(options: ClaimsOptions): Promise<ClaimEntry[
   const progress = (label: string) => options.onStep?.(label, ++step, steps);
   try {
     // An untimed pass first, so that the first round does not measure the JIT compiling.
-    for (const durability of durabilities) if (sizes.some((n) => bulkWanted(durability, n))) bulkSpeedups(datasets.get(1_000)!, durability, scratch, 1_000);
+    for (const durability of DURABILITIES) if (sizes.some((n) => bulkWanted(durability, n))) bulkSpeedups(datasets.get(1_000)!, durability, scratch, 1_000);
     for (let round = 0; round < options.rounds; round++) {
-      for (const durability of round % 2 === 0 ? durabilities : [...durabilities].reverse()) {
+      for (const durability of round % 2 === 0 ? DURABILITIES : [...DURABILITIES].reverse()) {
         for (const n of sizes) {
           if (!bulkWanted(durability, n)) continue;
           const key = `${durability}@${n}`;
@@ -124,7 +123,7 @@ export async function measureClaims(options: ClaimsOptions): Promise<ClaimEntry[
 
   const claims: ClaimEntry[] = [];
   const sizeLabel = (n: number) => (n === 1_000 ? '1k' : largeLabel);
-  for (const durability of durabilities) {
+  for (const durability of DURABILITIES) {
     for (const n of sizes) {
       const list = speedups.get(`${durability}@${n}`);
       if (!list) continue;

@@ -1,13 +1,13 @@
 /** `tunebench baseline save|list`: keep a run's raw rounds to gate later runs against. */
 import type { Argv } from 'yargs';
-import { parseImplSpec, formatImplSpec } from '../adapters/registry.js';
+import { formatImplSpec } from '../adapters/registry.js';
 import { currentEnvironment } from '../environment.js';
 import { type Baseline, BASELINE_FORMAT, BASELINE_VERSION, checkBaselineName, listBaselines, saveBaseline, shardBaselineName } from '../gate/baselines.js';
 import { freshRounds } from '../gate/baseline-gate.js';
 import { lazyProgress } from '../progress.js';
-import { checkDistinct, resolveScenarios } from './common.js';
+import { resolveImpls, resolveScenarios } from './common.js';
 import { integerFlag } from './flags.js';
-import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
+import { checkEveryPair, prepareOutput } from './preflight.js';
 import { baselinesRoot } from '../gate/baselines.js';
 import { GATE_IMPLS, GATE_SUITE } from '../gate/gate.js';
 import { runFromBaseline } from '../history/records.js';
@@ -34,13 +34,9 @@ export function baselineCommand(yargs: Argv): Argv {
         async (argv) => {
           checkBaselineName(argv.name);
           const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
-          const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
-          checkDistinct(impls);
+          const impls = resolveImpls(argv.impl, [], GATE_IMPLS);
           const rounds = integerFlag(argv.rounds, '--rounds');
-          // Every scenario of a baseline must be measured on every implementation, or a gate later
-          // would find nothing to compare and pass on "0 metrics".
-          for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
-          checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), argv.quick);
+          checkEveryPair(scenarios, impls, argv.quick);
           const plan = shardPlan(argv.shard, () => workUnits(scenarios, impls, rounds, argv.quick));
           // A shard's part is saved as NAME.shard-I-of-N, which gate --baseline NAME --shard I/N reads.
           const name = plan ? shardBaselineName(argv.name, plan.spec) : argv.name;

@@ -42,9 +42,9 @@ export function resolveScenarios(args: ScenarioArgs, fallback: readonly string[]
   });
 }
 
-/** Implementations from --impl (default: all registered), with --set applied; each at most once. */
-export function resolveImpls(specs: string[] | undefined, settings: string[] | undefined): ImplSpec[] {
-  const parsed = specs && specs.length > 0 ? specs.map(parseImplSpec) : allFactories().map((f) => ({ name: f.name, knobs: {} }));
+/** Implementations from --impl (default: `fallback`, else all registered), with --set applied; each at most once. */
+export function resolveImpls(specs: string[] | undefined, settings: string[] | undefined, fallback?: readonly string[]): ImplSpec[] {
+  const parsed = specs && specs.length > 0 ? specs.map(parseImplSpec) : fallback ? fallback.map(parseImplSpec) : allFactories().map((f) => ({ name: f.name, knobs: {} }));
   const impls = applySettings(parsed, settings ?? []);
   checkDistinct(impls);
   return impls;

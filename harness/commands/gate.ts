@@ -22,10 +22,10 @@ import { BUILTIN_SCENARIOS } from '../../scenarios/builtin.js';
 import { shardPlan, withShardOption } from './shard.js';
 import { type ShardPlan, parseShard, shardSetting, unitFilter, workUnits } from '../shard/plan.js';
 import { contestSettingsFrom, parseSlowdown, withContestOptions } from './contest-options.js';
-import { checkDistinct, resolveScenarios } from './common.js';
+import { resolveImpls, resolveScenarios } from './common.js';
 import { failed } from './run.js';
 import { integerFlag } from './flags.js';
-import { checkDurability, checkJobs, plannedArm, prepareOutput } from './preflight.js';
+import { checkDurability, checkEveryPair, checkJobs, plannedArm, prepareOutput } from './preflight.js';
 import { gateMarkdown } from '../../reports/markdown.js';
 import { type Comparison, type GateEntry, type Report } from '../../reports/schema.js';
 import { gateText } from '../../reports/terminal.js';
@@ -125,7 +125,7 @@ export function gateCommand(yargs: Argv): Argv {
         return plan ? { shard: { ...shardSetting(plan), alpha: given.alpha } } : {};
       };
       // The index's memory check measures no implementation: one shard (the first) runs it.
-      const memoryCheck = (entries: number) => (plan && plan.spec.index !== 1 ? [] : [memoryReclamationCheck(entries)]);
+      const runsMemoryCheck = () => plan === null || plan.spec.index === 1;
       const slowdown = argv.injectSlowdown === undefined ? 0 : parseSlowdown(argv.injectSlowdown);
       const progress = lazyProgress('gate');
       const memoryEntries = argv.quick ? 200_000 : 1_000_000;
@@ -135,8 +135,7 @@ export function gateCommand(yargs: Argv): Argv {
       let shown: { warnings: string[]; wideCis: number };
       try {
         if (argv.against !== undefined) {
-          const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
-          checkDistinct(impls);
+          const impls = resolveImpls(argv.impl, [], GATE_IMPLS);
           const registry = await loadBuildRegistry(argv.against);
           for (const impl of impls) {
             try {
@@ -156,18 +155,16 @@ export function gateCommand(yargs: Argv): Argv {
           const shard = shardFor(() => shardPlan(argv.shard, () => workUnits(scenarios, impls, given.maxRounds, argv.quick, 2)));
           out = prepareOutput(argv.out);
           const result = await gateAgainst(scenarios, impls, resolve(argv.against), slowdown, settings, { onProgress: progress.update }, unitFilter(plan));
-          const checks = [...result.checks, ...memoryCheck(memoryEntries)];
+          const checks = [...result.checks, ...(runsMemoryCheck() ? [memoryReclamationCheck(memoryEntries)] : [])];
           report = contestReport(result.contests, { command: 'gate', argv: process.argv.slice(2), startedAt, settings, extraSettings: { confirm, injectSlowdown: slowdown, against: resolve(argv.against), ...shard } });
           shown = { warnings: result.contests.flatMap((c) => c.warnings), wideCis: result.contests.reduce((n, c) => n + c.wideCis.length, 0) };
           report.gate = gateEntryOf('against', resolve(argv.against), `this build${slowdown ? ` (slowed ${(slowdown * 100).toFixed(0)}%)` : ''}`, settings, result.comparisons, result.suspects.length, result.confirmations, checks, acceptances, result.failures.length);
           report.failures = result.failures;
         } else if (argv.history) {
           const machine = currentEnvironment();
-          const impls = (argv.impl && argv.impl.length > 0 ? argv.impl : GATE_IMPLS).map(parseImplSpec);
-          checkDistinct(impls);
+          const impls = resolveImpls(argv.impl, [], GATE_IMPLS);
           const scenarios = resolveScenarios({ scenarios: argv.scenarios, quick: argv.quick }, GATE_SUITE);
-          for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
-          checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), argv.quick);
+          checkEveryPair(scenarios, impls, argv.quick);
           const window = integerFlag(argv.window, '--window');
           const branch = checkBranch(argv.historyBranch, '--history-branch');
           const shard = shardFor(() => shardPlan(argv.shard, () => workUnits(scenarios, impls, given.maxRounds, argv.quick)));
@@ -180,7 +177,7 @@ export function gateCommand(yargs: Argv): Argv {
             store.close();
           }
           out = prepareOutput(argv.out);
-          const result = await gateAgainstBaseline({ reference, scenarios, impls, candidate: null, slowdown, settings, machine: machine.fingerprint, only: unitFilter(plan), memoryCheck: memoryCheck(0).length > 0 }, { onProgress: progress.update });
+          const result = await gateAgainstBaseline({ reference, scenarios, impls, candidate: null, slowdown, settings, machine: machine.fingerprint, only: unitFilter(plan), memoryCheck: runsMemoryCheck() }, { onProgress: progress.update });
           report = newReport({
             command: 'gate',
             startedAt,
@@ -196,7 +193,13 @@ export function gateCommand(yargs: Argv): Argv {
           const machine = currentEnvironment();
           const spec = argv.shard === undefined ? null : parseShard(argv.shard);
           const baseline = loadBaseline(spec ? shardBaselineName(argv.baseline!, spec) : argv.baseline!, machine, { allowOtherMachine: argv.allowOtherMachine });
-          const shard = spec ? shardFor(() => baselineShardPlan(baseline, spec)) : {};
+          const shard = spec
+            ? shardFor(() => {
+                const saved = baselineShardPlan(baseline, spec);
+                process.stderr.write(`shard ${spec.index}/${spec.count}: the ${saved.units.length} of ${saved.all.length} jobs baseline "${baseline.name}" holds\n`);
+                return saved;
+              })
+            : {};
           checkBaselineUsable(baseline, machine, argv.allowOtherMachine);
           if (argv.quick && !baseline.quick) throw new UsageError(`baseline "${baseline.name}" was saved without --quick; gate must measure the sizes it measured: drop --quick or save a quick baseline`);
           const scenarios = scenariosFrom(baseline, argv.scenarios);
@@ -209,7 +212,7 @@ export function gateCommand(yargs: Argv): Argv {
           }
           out = prepareOutput(argv.out);
           const reference = baselineReference(baseline, scenarios, impls);
-          const result = await gateAgainstBaseline({ reference, scenarios, impls, candidate, slowdown, settings, machine: machine.fingerprint, only: unitFilter(plan), memoryCheck: memoryCheck(0).length > 0 }, { onProgress: progress.update });
+          const result = await gateAgainstBaseline({ reference, scenarios, impls, candidate, slowdown, settings, machine: machine.fingerprint, only: unitFilter(plan), memoryCheck: runsMemoryCheck() }, { onProgress: progress.update });
           const effective = { ...settings, confirm: result.confirm };
           report = newReport({
             command: 'gate',

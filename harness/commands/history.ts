@@ -3,8 +3,8 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { currentEnvironment } from '../environment.js';
 import { runFromReport } from '../history/records.js';
-import { checkBranch, provenance } from '../history/provenance.js';
-import { type SeriesFilter, exportLines, importRuns, listRuns, loadSeries, parseExport, pruneRuns, recordRun } from '../history/runs.js';
+import { checkBranch, provenance, provenanceText } from '../history/provenance.js';
+import { type RunFilter, type SeriesFilter, exportLines, importRuns, listRuns, loadSeries, parseExport, pruneRuns, recordRun } from '../history/runs.js';
 import { HistoryStore, historyPath } from '../history/store.js';
 import { type Trend, trendOf } from '../history/trend.js';
 import { readInputFile } from '../../scenarios/read-file.js';
@@ -44,10 +44,14 @@ function withFilters<T>(y: Argv<T>) {
     .option('alpha', { type: 'number', default: 0.01, describe: 'level of each change point\'s permutation test' });
 }
 
+/** --all-machines and --branch: this machine's runs unless told otherwise, of any branch unless named. */
+function runFilter(argv: { allMachines: boolean; branch?: string }): RunFilter {
+  return { fingerprint: argv.allMachines ? null : currentEnvironment().fingerprint, branch: argv.branch === undefined ? null : checkBranch(argv.branch) };
+}
+
 function seriesFilter(argv: FilterArgs): SeriesFilter {
   return {
-    fingerprint: argv.allMachines ? null : currentEnvironment().fingerprint,
-    branch: argv.branch === undefined ? null : checkBranch(argv.branch),
+    ...runFilter(argv),
     scenarios: (argv.scenarios ?? []).map(String),
     implementations: argv.impl ?? [],
     metrics: argv.metric ?? [],
@@ -107,7 +111,7 @@ export function historyCommand(yargs: Argv): Argv {
           withStore(argv, true, (store) => {
             for (const { file, run } of runs) {
               const done = recordRun(store, run);
-              process.stdout.write(done.duplicate ? `${file}: already recorded as run ${done.id}\n` : `${file}: recorded as run ${done.id} (${run.results.length} metrics, commit ${where.commit.slice(0, 12)}${where.branch ? ` on ${where.branch}` : ''})\n`);
+              process.stdout.write(done.duplicate ? `${file}: already recorded as run ${done.id}\n` : `${file}: recorded as run ${done.id} (${run.results.length} metrics, ${provenanceText(where)})\n`);
             }
           });
         },
@@ -121,7 +125,7 @@ export function historyCommand(yargs: Argv): Argv {
             .option('all-machines', { type: 'boolean', default: false, describe: 'include runs of other machines' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         (argv) => {
-          const filter = { fingerprint: argv.allMachines ? null : currentEnvironment().fingerprint, branch: argv.branch === undefined ? null : checkBranch(argv.branch) };
+          const filter = runFilter(argv);
           const runs = withStore(argv, false, (store) => listRuns(store, filter));
           if (argv.json) {
             process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);

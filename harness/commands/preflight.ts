@@ -36,6 +36,16 @@ export function checkDurability(scenario: Scenario, implName: string): void {
 }
 
 /**
+ * Refuses a suite in which some scenario x implementation cannot run or cannot fit, each measured
+ * alone in its process: what a baseline or a gate against saved rounds needs (a missing pair
+ * would leave nothing to compare there, and a gate would pass on "0 metrics").
+ */
+export function checkEveryPair(scenarios: readonly Scenario[], impls: readonly ImplSpec[], quick: boolean): void {
+  for (const scenario of scenarios) for (const impl of impls) checkDurability(scenario, impl.name);
+  checkJobs(scenarios.flatMap((scenario) => impls.map((impl) => ({ scenario, arms: [plannedArm(impl)] }))), quick);
+}
+
+/**
  * Refuses jobs that cannot fit in memory or in the job time limit. `arms` are the
  * implementations measured together in one process.
  */

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { HistoryStore, historyPath } from '../history/store.js';
-import { provenance } from '../history/provenance.js';
+import { provenance, provenanceText } from '../history/provenance.js';
 import type { HistoryRun, Provenance } from '../history/records.js';
 import { recordRun } from '../history/runs.js';
 
@@ -47,8 +47,7 @@ export function finishRecord(pending: PendingRecord | null, build: (where: Prove
   const store = HistoryStore.open(pending.path, { create: true });
   try {
     const done = recordRun(store, build(pending.where));
-    const what = `commit ${pending.where.commit.slice(0, 12)}${pending.where.branch ? ` on ${pending.where.branch}` : ''}`;
-    process.stderr.write(done.duplicate ? `already recorded as run ${done.id} in ${pending.path}\n` : `recorded as run ${done.id} in ${pending.path} (${what})\n`);
+    process.stderr.write(done.duplicate ? `already recorded as run ${done.id} in ${pending.path}\n` : `recorded as run ${done.id} in ${pending.path} (${provenanceText(pending.where)})\n`);
   } finally {
     store.close();
   }

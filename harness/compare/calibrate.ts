@@ -135,7 +135,8 @@ export async function calibrate(plan: CalibrationPlan): Promise<Calibration> {
   const trials: TrialOutcome[] = [];
   const aaSamples: PairedSamples[] = [];
   const only = plan.only ?? (() => true);
-  const total = plan.scenarios.reduce((n, scenario) => n + plan.effects.reduce((m, effect) => m + Array.from({ length: plan.trials }, (_, t) => only(scenario.name, effect, t)).filter(Boolean).length, 0), 0);
+  let total = 0;
+  for (let trial = 0; trial < plan.trials; trial++) for (const effect of plan.effects) for (const scenario of plan.scenarios) if (only(scenario.name, effect, trial)) total++;
   try {
     for (let trial = 0; trial < plan.trials; trial++) {
       for (const [e, effect] of plan.effects.entries()) {

@@ -130,9 +130,7 @@ export function baselineShardPlan(baseline: Baseline, spec: ShardSpec): ShardPla
   const saved = baseline.shard;
   if (!saved || saved.index !== spec.index || saved.count !== spec.count) throw new UsageError(`baseline "${baseline.name}" is not shard ${spec.index}/${spec.count} of a baseline; save it with "tunebench baseline save --shard ${spec.index}/${spec.count}"`);
   const unit = (u: { scenario: string; implementation: string }) => ({ ...u, cost: 0 });
-  const plan = { spec, units: saved.units.map(unit), all: saved.all.map(unit), expectedMs: 0, totalMs: 0 };
-  process.stderr.write(`shard ${spec.index}/${spec.count}: the ${plan.units.length} of ${plan.all.length} jobs baseline "${baseline.name}" holds\n`);
-  return plan;
+  return { spec, units: saved.units.map(unit), all: saved.all.map(unit), expectedMs: 0, totalMs: 0 };
 }
 
 /**

@@ -36,6 +36,11 @@ export function headCommit(cwd = process.cwd()): string | null {
   return git(['rev-parse', 'HEAD'], cwd);
 }
 
+/** "commit 3f2c0a1b9d8e on main", for the lines that say what was recorded. */
+export function provenanceText(where: Provenance): string {
+  return `commit ${where.commit.slice(0, 12)}${where.branch ? ` on ${where.branch}` : ''}`;
+}
+
 export function provenance(flags: { commit?: string; branch?: string }, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Provenance {
   const commit = flags.commit !== undefined ? checkCommit(flags.commit) : headCommit(cwd);
   if (commit === null) throw new UsageError(`no commit to record: ${cwd} is not in a git repository with a commit; pass --commit SHA`);

@@ -15,7 +15,6 @@ import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { optionalModule } from '../adapters/optional.js';
 import { UsageError } from '../errors.js';
-import type { HistoryRun } from './records.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -168,7 +167,7 @@ export class HistoryStore {
       const id = db.pragma('application_id', { simple: true }) as number;
       const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
       if (id !== APPLICATION_ID && (id !== 0 || tables > 0)) throw new UsageError(`${path} is a SQLite database of another application (application_id ${id}); it is not a tunebench history and was left as it is`);
-      const version = db.pragma('user_version', { simple: true }) as number;
+      const version = this.version();
       if (version > SCHEMA_VERSION) throw new UsageError(`history ${path} has schema version ${version}, newer than this tunebench knows (${SCHEMA_VERSION}); use a newer tunebench`);
     };
     ours();
@@ -181,13 +180,11 @@ export class HistoryStore {
     // FULL: a recorded run survives a power loss too; recording is rare, so the fsync is cheap.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version === SCHEMA_VERSION) return;
+    if (this.version() === SCHEMA_VERSION) return;
     // IMMEDIATE takes the write lock first, so two processes opening an old file migrate it once.
     db.transaction(() => {
       ours();
-      const now = db.pragma('user_version', { simple: true }) as number;
-      for (let v = now; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      for (let v = this.version(); v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
@@ -225,4 +222,3 @@ export class HistoryStore {
   }
 }
 
-export type { HistoryRun };

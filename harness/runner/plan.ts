@@ -5,6 +5,7 @@
  */
 import { findFactory, formatImplSpec, type ImplSpec } from '../adapters/registry.js';
 import type { Job } from './types.js';
+import type { UnitFilter } from '../shard/plan.js';
 import type { Scenario } from '../../scenarios/schema.js';
 
 /** Largest size a --quick growth or bulk-vs-individual run keeps when the scenario names no quick sizes. */
@@ -37,7 +38,7 @@ export interface JobPlan {
   skipped: Skip[];
 }
 
-export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { quick?: boolean; only?: (scenario: string, implementation: string) => boolean } = {}): JobPlan {
+export function planJobs(scenarios: Scenario[], impls: ImplSpec[], rounds: number, options: { quick?: boolean; only?: UnitFilter } = {}): JobPlan {
   const jobs: Job[] = [];
   const skipped: Skip[] = [];
   const runnable = new Map<string, ImplSpec[]>();

@@ -124,10 +124,18 @@ function mergeClaims(reports: readonly Report[], groups: readonly string[]): Rep
   return reports.flatMap((r) => r.claims ?? []).sort((a, b) => rank(a.id) - rank(b.id));
 }
 
-const unique = <T>(items: readonly T[], id: (t: T) => string): T[] => {
+/** The first item of each id, in order. */
+function unique<T>(items: readonly T[], id: (t: T) => string): T[] {
   const seen = new Set<string>();
-  return items.filter((t) => !seen.has(id(t)) && seen.add(id(t)) !== undefined);
-};
+  const out: T[] = [];
+  for (const item of items) {
+    const k = id(item);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(item);
+  }
+  return out;
+}
 
 export function mergeShards(input: readonly ShardReport[]): Report {
   const shards = checkShards(input);
@@ -142,7 +150,6 @@ export function mergeShards(input: readonly ShardReport[]): Report {
   const scenarioOrder = [...new Set(plan.all.map((u) => u.scenario))];
   return {
     ...first,
-    argv: first.argv,
     startedAt: reports.map((r) => r.startedAt).sort()[0],
     finishedAt: reports.map((r) => r.finishedAt).sort().at(-1)!,
     settings: { ...settings, ...(alpha === undefined ? {} : { alpha }), seed: reports.map((r) => r.settings.seed ?? null), merged: { shards: plan.count, from: shards.map((s) => s.source) } },
