@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runCli, projectRoot } from './cli-helpers.js';
 import { pngSize } from '../../reports/render.js';
+import { shareAtOrBelow } from '../../harness/measure/latency.js';
+import { newHistogram } from '../../index/metrics/histogram.js';
 import { type Report, reportJsonSchema } from '../../reports/schema.js';
 
 let dir: string;
@@ -94,6 +96,18 @@ describe('tunebench run --quick, end to end', () => {
 });
 
 describe('SLA compliance in run reports', () => {
+  it('shareAtOrBelow matches the exact share of recorded values, to the histogram\'s resolution', () => {
+    const h = newHistogram();
+    const values = Array.from({ length: 5000 }, (_, i) => 100 + ((i * 7919) % 20_000));
+    for (const v of values) h.recordValue(v);
+    for (const limit of [150, 1_000, 5_432, 12_345, 20_099]) {
+      const exact = values.filter((v) => v <= limit).length / values.length;
+      assert.ok(Math.abs(shareAtOrBelow(h, limit) - exact) <= 0.002, `at ${limit}: ${shareAtOrBelow(h, limit)} against ${exact}`);
+    }
+    assert.equal(shareAtOrBelow(h, 1e9), 1);
+    assert.equal(shareAtOrBelow(h, 1), 0);
+  });
+
   it('gives the share of operations within p99Ms and of time windows within minOpsPerSec', () => {
     const scenario = (name: string, sla: object) => {
       const file = join(dir, `${name}.json`);
