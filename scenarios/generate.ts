@@ -42,11 +42,16 @@ export class DataSet {
   private readonly idRng: Rng;
   private readonly pathRng: Rng;
 
+  /** Whether `paths` is kept (a copy for an operation stream needs only the ids and the pool). */
+  private readonly withPaths: boolean;
+
   constructor(
     readonly seed: number,
     readonly records: number,
     readonly pathBytes: { min: number; max: number },
+    options: { paths?: boolean } = {},
   ) {
+    this.withPaths = options.paths ?? true;
     this.idRng = new Rng(seed ^ 0x1d5e7a11);
     this.pathRng = new Rng(seed ^ 0x3a7f00d5);
     const poolRng = new Rng(seed ^ 0x0b5e55ed);
@@ -58,8 +63,20 @@ export class DataSet {
   ensure(count: number): void {
     while (this.ids.length < count) {
       this.ids.push(randomUuid(this.idRng));
-      this.paths.push(randomPath(this.pathRng, this.pathBytes.min, this.pathBytes.max));
+      if (this.withPaths) this.paths.push(randomPath(this.pathRng, this.pathBytes.min, this.pathBytes.max));
     }
+  }
+
+  /**
+   * The same ids and pool as new strings (no paths): what one arm of a paired run passes to its
+   * implementation. Arms that shared the strings ran one chunk of the same keys after the other,
+   * so the second found the first's id strings in the CPU caches: in an A/A pair at 10k records
+   * (ycsb-c) the arm taking the second turn measured 1.15-1.3x the first in every round.
+   */
+  forArm(): DataSet {
+    const copy = new DataSet(this.seed, this.records, this.pathBytes, { paths: false });
+    copy.ensure(this.ids.length);
+    return copy;
   }
 }
 

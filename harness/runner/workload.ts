@@ -35,6 +35,8 @@ const CHUNK_MS = 2;
 /** Fewest measured chunks (half of them untimed, giving throughput samples). */
 const MIN_CHUNKS = 24;
 const FALLBACK_CHUNK_OPS = 256;
+/** Arms whose warm-up rates are within this factor of the fastest share its chunk size. */
+const COMMON_CHUNK_SPREAD = 4;
 
 export interface WorkloadPlan {
   /** At least this many operations are measured (warm-up comes on top)... */
@@ -286,7 +288,8 @@ class ArmRun {
     readonly chunkOps: number,
     readonly measuredChunks: number,
     scenario: Scenario,
-    data: DataSet,
+    /** The strings this arm passes (its own copy, see DataSet.forArm). */
+    readonly data: DataSet,
     records: number,
   ) {
     this.stream = new OpStream(scenario, data, records);
@@ -345,10 +348,18 @@ export async function measureWorkloads(arms: WorkloadArm[], scenario: Scenario, 
   const { batchSize, clients } = scenario;
   const byTime = plan.operations === undefined;
   const warmupChunks = 2;
+  // Arms within COMMON_CHUNK_SPREAD of the fastest run chunks of the same operations, sized at
+  // about CHUNK_MS for the fastest. Sized per arm from its own warm-up rate, the arm warmed up
+  // second (its JIT warmer, its rate higher) got longer chunks, paid the switch between arms (cold
+  // caches) over more operations, and in an A/A pair at 10k records (ycsb-c) measured 1.15-1.35x
+  // the first in every round. A much slower arm keeps chunks of its own rate, or its chunks (and
+  // the run) would grow by the whole ratio.
+  const fastest = Math.max(0, ...arms.map((arm) => arm.expectedOpsPerSec ?? 0));
   const runs = arms.map((arm) => {
-    const chunkOps = chunkSize(scenario, plan, arm.expectedOpsPerSec);
+    const rate = arm.expectedOpsPerSec;
+    const chunkOps = chunkSize(scenario, plan, rate !== undefined && rate * COMMON_CHUNK_SPREAD >= fastest ? fastest : rate);
     const measuredChunks = byTime ? 2 : Math.max(MIN_CHUNKS, Math.ceil((plan.operations ?? 0) / chunkOps));
-    const run = new ArmRun(arm, chunkOps, measuredChunks, scenario, data, records);
+    const run = new ArmRun(arm, chunkOps, measuredChunks, scenario, arms.length > 1 ? data.forArm() : data, records);
     run.prepare(warmupChunks + (byTime ? 0 : measuredChunks));
     return run;
   });
@@ -364,7 +375,7 @@ export async function measureWorkloads(arms: WorkloadArm[], scenario: Scenario, 
     const timed = measuring && run.chunkIndex % 2 === 1;
     const recorder = timed ? run.latency : null;
     const { impl, slowdown = 0 } = run.arm;
-    const outcome = !impl.isAsync && clients === 1 ? runChunkSync(impl, block, data, batchSize, recorder, slowdown) : await runChunkAsync(impl, block, data, batchSize, clients, recorder, slowdown);
+    const outcome = !impl.isAsync && clients === 1 ? runChunkSync(impl, block, run.data, batchSize, recorder, slowdown) : await runChunkAsync(impl, block, run.data, batchSize, clients, recorder, slowdown);
     if (!measuring) run.warmupItems += outcome.items;
     else {
       run.chunkIndex++;

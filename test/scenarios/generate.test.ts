@@ -51,6 +51,44 @@ describe('seeded generation', () => {
   });
 });
 
+describe('paired arms', () => {
+  it('each arm of a paired run gets the same ids and pool as its own strings, extended alike, without paths', () => {
+    const data = new DataSet(11, 300, { min: 20, max: 80 });
+    const copy = data.forArm();
+    assert.deepEqual(copy.ids, data.ids);
+    assert.deepEqual(copy.pool, data.pool);
+    assert.deepEqual(copy.paths, []);
+    data.ensure(500);
+    copy.ensure(500);
+    assert.deepEqual(copy.ids, data.ids);
+  });
+
+  it('arms warmed up at rates within 4x run chunks of the same operations; a much slower one its own', async () => {
+    const { measureWorkloads } = await import('../../harness/runner/workload.js');
+    const scenario = { ...mixed, mix: { ...mixed.mix, bulkInsert: 0, bulkDelete: 0, bulkGet: 0, read: 0.4 } };
+    const data = new DataSet(5, scenario.dataset.records, scenario.dataset.pathBytes);
+    const arm = () => {
+      const map = new Map<string, string>(data.ids.slice(0, 1000).map((id, i) => [id, data.paths[i]]));
+      return {
+        spec: 'map', config: {}, isAsync: false,
+        load: () => {}, get: (id: string) => map.get(id), put: (id: string, path: string) => void map.set(id, path),
+        delete: (id: string) => map.delete(id), scan: (_from: string, n: number) => n,
+        bulkInsert: () => {}, bulkDelete: () => {}, bulkGet: () => 0, memoryBytes: () => undefined, close: () => {},
+      };
+    };
+    // Warm-up rates 2.5x apart (as when one arm warmed up with a warmer JIT), and one 10x slower.
+    const [slow, a, b] = await measureWorkloads(
+      [{ impl: arm(), expectedOpsPerSec: 1e5 }, { impl: arm(), expectedOpsPerSec: 4e5 }, { impl: arm(), expectedOpsPerSec: 1e6 }],
+      scenario, data, 1000, { operations: 4000, minTimeMs: 20 },
+    );
+    assert.equal(a.operations, b.operations);
+    assert.equal(a.chunkOpsPerSec.length, b.chunkOpsPerSec.length);
+    // The much slower arm keeps chunks of its own rate (a tenth of the operations).
+    assert.equal(slow.chunkOpsPerSec.length, b.chunkOpsPerSec.length);
+    assert.equal(slow.operations * 10, b.operations);
+  });
+});
+
 describe('key distributions', () => {
   it('zipfian: the top ranks come up as often as theory says', () => {
     const n = 1000;
