@@ -8,7 +8,11 @@
  * - parse: `parseIdInto` (36 characters of hex into four words);
  * - descend: `tree.find` on the parsed words (the B+ tree descent and the in-node search);
  * - decode: `heap.read` of the found slot (the path bytes into a string, through the path cache);
- * - get: the whole `index.get`, which is about parse + descend + decode;
+ * - get, hot ids off: the whole `index.get` without the hot-id table, which is about parse +
+ *   descend + decode;
+ * - get: the whole `index.get` with its hot-id table (the default): a repeated id skips the parse
+ *   and the descent; over n distinct ids in random order, 16,384 direct-mapped lines hold most of
+ *   10k ids and few of 1M, so this column also shows what a miss costs;
  * - sorted-btree get and Map get on the same ids, for scale.
  *
  * Prints the median ns per operation with its min-max over rounds. Nothing is asserted.
@@ -49,11 +53,13 @@ function timed(n: number, body: () => number): number {
   return ns;
 }
 
-const rows = [['size', 'parse', 'descend', 'decode', 'parts summed', 'get', 'sorted-btree get', 'Map get']];
+const rows = [['size', 'parse', 'descend', 'decode', 'parts summed', 'get, hot ids off', 'get', 'sorted-btree get', 'Map get']];
 for (const n of sizes) {
   const data = dataSet(n);
   const index = createMemoryIndex({ expectedEntries: n });
   index.bulkInsert(data.ids.map((id, i) => [id, data.paths[i]] as [string, string]));
+  const plain = createMemoryIndex({ expectedEntries: n, hotIds: false });
+  plain.bulkInsert(data.ids.map((id, i) => [id, data.paths[i]] as [string, string]));
   const sbt = new BTree<string, string>();
   const map = new Map<string, string>();
   for (let i = 0; i < n; i++) {
@@ -87,6 +93,11 @@ for (const n of sizes) {
       for (let i = 0; i < n; i++) s += tree.heap.read(slots[i]).length;
       return s;
     },
+    plain: () => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += plain.get(probe[i])!.length;
+      return s;
+    },
     get: () => {
       let s = 0;
       for (let i = 0; i < n; i++) s += index.get(probe[i])!.length;
@@ -118,7 +129,7 @@ for (const n of sizes) {
   }
   const m = (name: string) => samples.get(name);
   const sum = m('parse').median + m('descend').median + m('decode').median;
-  rows.push([n.toLocaleString('en-US'), showSpread(m('parse'), 0), showSpread(m('descend'), 0), showSpread(m('decode'), 0), sum.toFixed(0), showSpread(m('get'), 0), showSpread(m('sbt'), 0), showSpread(m('map'), 0)]);
+  rows.push([n.toLocaleString('en-US'), showSpread(m('parse'), 0), showSpread(m('descend'), 0), showSpread(m('decode'), 0), sum.toFixed(0), showSpread(m('plain'), 0), showSpread(m('get'), 0), showSpread(m('sbt'), 0), showSpread(m('map'), 0)]);
   process.stderr.write(`size ${n} done\n`);
 }
 console.log(`bench:get - ns per operation, median (min-max) of ${argv.rounds} interleaved rounds, random probe order\n`);

@@ -133,6 +133,18 @@ function measureMemory(data: DataSet, samples: Samples): void {
   }) / raw);
   samples.add('map.mem.held', heapGrowth(() => new Map(data.ids.map((id, i) => [flatCopy(id), flatCopy(data.paths[i])]))) / raw);
 
+  // The string caches (hot-id table, path cache) once every id was read: their estimate
+  // (analyze().cacheBytes) beside the JS heap they grew (the index's buffers are outside it).
+  let estimate = 0;
+  samples.add('ours.mem.caches.held', heapGrowth(() => {
+    const index = createMemoryIndex();
+    index.bulkInsert(data.ids.map((id, i) => [id, data.paths[i]] as Pair));
+    for (const id of data.probe) index.get(id);
+    estimate = index.analyze().cacheBytes;
+    return index;
+  }) / raw);
+  samples.add('ours.mem.caches.estimate', estimate / raw);
+
   // Reclamation: delete 90% in bulk, compact, and compare with a fresh build of what is left.
   const full = afterBulk.bytesAllocated;
   bulk.bulkDelete(data.probe.slice(0, Math.floor(data.ids.length * 0.9)));
@@ -226,6 +238,8 @@ for (const n of sizes) {
     ['tunebench after individual inserts: allocated', showSpread(samples.get('ours.mem.insert.allocated'), 3), '<= 1.3'],
     ['tunebench after bulk insert: used', showSpread(samples.get('ours.mem.bulk.used'), 3), '<= 1.3'],
     ['tunebench after bulk insert: allocated', showSpread(samples.get('ours.mem.bulk.allocated'), 3), '<= 1.3'],
+    ['tunebench string caches after a get of every id: cacheBytes (estimate)', showSpread(samples.get('ours.mem.caches.estimate'), 3), '(fixed bound)'],
+    ['tunebench string caches after a get of every id: JS heap growth', showSpread(samples.get('ours.mem.caches.held'), 3), '-'],
     ['sorted-btree after inserts: JS heap growth', showSpread(samples.get('sbt.mem.held'), 3), '(~2.4)'],
     ['Map after inserts: JS heap growth', showSpread(samples.get('map.mem.held'), 3), '-'],
     ['freed bytes reclaimed: 90% bulk delete + compact', `${(reclaimed.median * 100).toFixed(1)}% (${(reclaimed.min * 100).toFixed(1)}-${(reclaimed.max * 100).toFixed(1)})`, '>= 97%'],

@@ -97,6 +97,12 @@ export interface TreeAnalysis {
   overhead: number;
   /** bytesAllocated / rawBytes. */
   allocatedOverhead: number;
+  /**
+   * Bytes of the decoded-string caches, outside bytesAllocated: the hot-id table (16,384 lines) and
+   * the path cache (4,096), their arrays and an estimate of the strings they keep alive. Bounded
+   * (at most ~0.8 MiB of arrays plus the strings of 20k lines) whatever the size of the index.
+   */
+  cacheBytes: number;
 }
 
 export interface CompactResult {

@@ -52,8 +52,10 @@ export class PrimaryImplementation implements Implementation {
     return this.index.bulkGet(ids).found;
   }
 
+  /** Its buffers and its string caches (hot ids, paths): everything it keeps alive. */
   memoryBytes(): number {
-    return this.index.analyze().bytesAllocated;
+    const analysis = this.index.analyze();
+    return analysis.bytesAllocated + analysis.cacheBytes;
   }
 
   close(): void {
@@ -66,13 +68,15 @@ export const primaryFactory: ImplementationFactory = {
   description: "this project's B+ tree index, used directly (synchronous)",
   knobs: {
     order: { type: 'integer', min: 3, max: 4096, default: DEFAULT_ORDER, description: 'max keys per node' },
+    hotIds: { type: 'boolean', default: true, description: 'hot-id table: gets and updates of recent ids skip the parse and the descent' },
   },
   durability: ['none', 'group', 'sync'],
   // 92 bytes per entry measured at 50-byte paths (`run --quick`); shared wasm memory, outside the JS heap.
   memoryPerEntry: { bytes: 36, perPathByte: 1.15, jsHeap: false },
   open: (knobs: KnobValues, context: OpenContext) => {
     const order = knobs.order as number;
-    const index = context.durability === 'none' ? createMemoryIndex({ order }) : openPrimaryIndex(context.directory, { durability: context.durability, order });
-    return new PrimaryImplementation(context.spec, { order, durability: context.durability }, index);
+    const hotIds = knobs.hotIds as boolean;
+    const index = context.durability === 'none' ? createMemoryIndex({ order, hotIds }) : openPrimaryIndex(context.directory, { durability: context.durability, order, hotIds });
+    return new PrimaryImplementation(context.spec, { order, hotIds, durability: context.durability }, index);
   },
 };

@@ -12,14 +12,19 @@ export type { LatencySummary };
 export const OPERATIONS = ['insert', 'delete', 'get', 'getMany', 'bulkInsert', 'bulkDelete', 'range', 'flush'] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 const OPERATION_INDEX = Object.fromEntries(OPERATIONS.map((op, i) => [op, i])) as Record<OperationName, number>;
+const GET = OPERATION_INDEX.get;
 
 /**
- * One single get, insert or delete in this many has its latency timed (a power of two). Timing
- * every one read the clock twice and filled a histogram and two Maps per call: with the overlay
- * lookup, that made the OptimizedIndex cost a lone client 4-6x the plain index. Counts stay exact;
- * bulk calls, getMany, range and flush are always timed (one clock read is nothing beside them).
+ * One single get, insert or delete in this many, on average, has its latency timed. Timing every
+ * one read the clock twice and filled a histogram and two Maps per call: with the overlay lookup,
+ * that made the OptimizedIndex cost a lone client 4-6x the plain index. One timed operation costs
+ * ~300-400 ns here (two clock reads, the histogram, the per-second Map), so at one in 16 it still
+ * added ~25 ns to a 55 ns hot get; at one in 64, ~5 ns. The gaps between timed operations are
+ * random (uniform in 1..127), so that no periodic work (maintenance every 32 writes, a client's
+ * own cycle) falls always or never on a timed operation. Counts stay exact; bulk calls, getMany,
+ * range and flush are always timed (one clock read is nothing beside them).
  */
-export const LATENCY_SAMPLE_EVERY = 16;
+export const LATENCY_SAMPLE_EVERY = 64;
 
 /** Weight of the newest sample in the running cost averages. */
 const EWMA_WEIGHT = 0.1;
@@ -54,14 +59,22 @@ export class MetricsCollector {
   private timedOverSla = 0;
   private readonly histograms = new Map<OperationName, hdr.Histogram>();
   private readonly counts = new Float64Array(OPERATIONS.length);
-  private total = 0;
   /** Operations per whole second since start, for recent throughput (attributed when the clock is read). */
   private readonly perSecond = new Map<number, number>();
   private totalAtMark = 0;
-  private ticks = 0;
-  groups = 0;
-  groupedWrites = 0;
-  maxGroupSize = 0;
+  /** Operations until the next timed one; xorshift state for the gaps. */
+  private untilSample = 1;
+  private gapState = 0x2545f491;
+  /**
+   * Single gets until the next timed one, counted down by the OptimizedIndex's getSync itself:
+   * its gets are counted a gap at a time (getSampleDue), so an untimed get costs one decrement.
+   * count('get') adds the gets of the current gap.
+   */
+  untilGetSample = 1;
+  private getGap = 1;
+  private multiGroups = 0;
+  private multiGroupWrites = 0;
+  private maxGroupSize = 0;
   private readonly groupSizeBuckets = new Map<number, number>();
   private aloneGroups = 0;
   individualNsPerWrite: number | null = null;
@@ -74,20 +87,54 @@ export class MetricsCollector {
     this.slaLatencyNs = options.slaP99Ms === undefined ? Infinity : options.slaP99Ms * 1e6;
   }
 
-  /** The start time of a single operation when it is one to time (one in LATENCY_SAMPLE_EVERY), else -1. */
+  /** The start time of a single operation when it is one to time (one in LATENCY_SAMPLE_EVERY on average), else -1. */
   sampleStart(): number {
-    if (!this.timing) return -1;
-    return (++this.ticks & (LATENCY_SAMPLE_EVERY - 1)) === 0 ? performance.now() : -1;
+    if (--this.untilSample !== 0 || !this.timing) return -1;
+    this.untilSample = this.nextGap();
+    return performance.now();
+  }
+
+  /** A random gap between timed operations: uniform in 1..2 * LATENCY_SAMPLE_EVERY - 1. */
+  private nextGap(): number {
+    let x = this.gapState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.gapState = x;
+    return 1 + ((x >>> 0) % (2 * LATENCY_SAMPLE_EVERY - 1));
+  }
+
+  /**
+   * untilGetSample reached 0: counts the gap's gets (this one the last; lastGetGap says how many),
+   * starts the next gap, and returns the start time to time this get with (-1 with timing off).
+   */
+  getSampleDue(): number {
+    this.counts[GET] += this.getGap;
+    this.lastGetGap = this.getGap;
+    this.getGap = this.untilGetSample = this.nextGap();
+    return this.timing ? performance.now() : -1;
+  }
+
+  /** The gets that the last getSampleDue counted. */
+  lastGetGap = 0;
+
+  /** The get that getSampleDue counted last was refused (a bad id): it does not count. */
+  uncountGet(): void {
+    this.counts[GET]--;
   }
 
   /**
    * Counts one operation of `op` that did `items` items of work and, when `started` is a time
-   * (not -1), records its latency up to now.
+   * (not -1), records its latency up to now; returns that latency in ns (0 when not timed).
    */
-  record(op: OperationName, started: number, items = 1): void {
+  record(op: OperationName, started: number, items = 1): number {
     this.counts[OPERATION_INDEX[op]] += items;
-    this.total += items;
-    if (started < 0 || !this.timing) return;
+    return started < 0 ? 0 : this.timed(op, started);
+  }
+
+  /** Records the latency of an operation of `op` begun at `started` (already counted); returns it in ns. */
+  timed(op: OperationName, started: number): number {
+    if (!this.timing) return 0;
     const at = performance.now();
     let h = this.histograms.get(op);
     if (!h) {
@@ -100,9 +147,11 @@ export class MetricsCollector {
     if (ns > this.slaLatencyNs) this.timedOverSla++;
     // Everything counted since the last clock read is put in this second.
     const second = Math.floor((at - this.startedAt) / 1000);
-    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + this.total - this.totalAtMark);
-    this.totalAtMark = this.total;
+    const total = this.totalOperations();
+    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + total - this.totalAtMark);
+    this.totalAtMark = total;
     if (this.perSecond.size > 120) this.perSecond.delete(Math.min(...this.perSecond.keys()));
+    return ns;
   }
 
   /**
@@ -110,11 +159,23 @@ export class MetricsCollector {
    * this runs for every write of an uncontended index.
    */
   recordAlone(applyNs: number | null): void {
-    this.groups++;
-    this.groupedWrites++;
     this.aloneGroups++;
-    if (this.maxGroupSize < 1) this.maxGroupSize = 1;
     if (applyNs !== null) this.individualNsPerWrite = ewma(this.individualNsPerWrite, applyNs);
+  }
+
+  /** Write groups applied, alone ones included. */
+  get groups(): number {
+    return this.multiGroups + this.aloneGroups;
+  }
+
+  /** Writes applied through groups, alone ones included. */
+  get groupedWrites(): number {
+    return this.multiGroupWrites + this.aloneGroups;
+  }
+
+  /** The largest group applied (1 once a write was applied alone). */
+  get largestGroup(): number {
+    return Math.max(this.maxGroupSize, this.aloneGroups > 0 ? 1 : 0);
   }
 
   /** A group of `size` writes applied in `applyNs` (null: not timed; 1 = applied alone). */
@@ -123,8 +184,8 @@ export class MetricsCollector {
       this.recordAlone(applyNs);
       return;
     }
-    this.groups++;
-    this.groupedWrites += size;
+    this.multiGroups++;
+    this.multiGroupWrites += size;
     this.maxGroupSize = Math.max(this.maxGroupSize, size);
     const bucket = 2 ** Math.floor(Math.log2(size));
     this.groupSizeBuckets.set(bucket, (this.groupSizeBuckets.get(bucket) ?? 0) + 1);
@@ -152,11 +213,18 @@ export class MetricsCollector {
   }
 
   count(op: OperationName): number {
-    return this.counts[OPERATION_INDEX[op]];
+    return this.counts[OPERATION_INDEX[op]] + (op === 'get' ? this.getsInGap() : 0);
+  }
+
+  /** Gets of the current gap, not yet added to counts. */
+  private getsInGap(): number {
+    return this.getGap - this.untilGetSample;
   }
 
   totalOperations(): number {
-    return this.total;
+    let total = this.getsInGap();
+    for (let i = 0; i < this.counts.length; i++) total += this.counts[i];
+    return total;
   }
 
   /** Operations per second since start, and over the last 10 whole seconds. */

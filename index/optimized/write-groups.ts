@@ -40,6 +40,11 @@ export interface PendingWrite {
 export interface GroupHooks {
   /** `size` writes were applied together in `applyNs` (null: not timed). */
   onApplied(size: number, applyNs: number | null): void;
+  /**
+   * A write was applied alone, at once (started: its metrics sample start), and is acknowledged:
+   * one hook where a group takes three, since this runs for every write of an uncontended index.
+   */
+  onAppliedAlone(kind: PendingWrite['kind'], started: number): void;
   /** A write is acknowledged. */
   onWrite(kind: PendingWrite['kind'], started: number): void;
   /** After every applied write or group of `size` writes (maintenance checks). */
@@ -75,16 +80,16 @@ export class WriteGroups {
     private readonly target: Backing,
     private readonly config: Pick<OptimizationConfig, 'enableBulkOperations' | 'bulkThreshold' | 'maxBatchDelayMs' | 'fsyncOffLoop'>,
     private readonly hooks: GroupHooks,
-  ) {}
+  ) {
+    this.appliesAtOnce = !config.enableBulkOperations || (!target.needsSync && config.maxBatchDelayMs === 0);
+  }
 
   /**
    * Whether this configuration applies every write at once: grouping is off, or there is nothing
-   * to fsync and no batch delay. (Then nothing is ever queued.)
+   * to fsync and no batch delay. Then nothing is ever queued. Fixed at construction: neither field
+   * is one the adaptive mode changes.
    */
-  get appliesAtOnce(): boolean {
-    const c = this.config;
-    return !c.enableBulkOperations || (!this.target.needsSync && c.maxBatchDelayMs === 0);
-  }
+  readonly appliesAtOnce: boolean;
 
   /** Writes that must wait for a group: everything, once one is forming or in flight. */
   private gathers(): boolean {
@@ -94,9 +99,7 @@ export class WriteGroups {
   /** Applies one write now; validation is the index's own. */
   private applyNow(kind: PendingWrite['kind'], id: DocumentId, path: string, started: number): boolean {
     const changed = kind === 'insert' ? this.target.insert(id, path) : this.target.delete(id);
-    this.hooks.onApplied(1, started >= 0 ? (now() - started) * 1e6 : null);
-    this.hooks.onWrite(kind, started);
-    this.hooks.afterApply(1);
+    this.hooks.onAppliedAlone(kind, started);
     return changed;
   }
 
@@ -105,8 +108,13 @@ export class WriteGroups {
    * write can only be answered once its group commits).
    */
   writeSync(kind: PendingWrite['kind'], id: DocumentId, path: string, started: number): boolean {
-    if (this.gathers()) throw new IndexError('INVALID_ARGUMENT', 'this index groups writes (a durable index that fsyncs, or maxBatchDelayMs > 0): use insert() or delete(), which resolve once the group commits');
+    this.checkAppliesAtOnce();
     return this.applyNow(kind, id, path, started);
+  }
+
+  /** Throws INVALID_ARGUMENT unless a write may be applied now, synchronously. */
+  checkAppliesAtOnce(): void {
+    if (this.gathers()) throw new IndexError('INVALID_ARGUMENT', 'this index groups writes (a durable index that fsyncs, or maxBatchDelayMs > 0): use the promise-returning call, which resolves once the group commits');
   }
 
   /**

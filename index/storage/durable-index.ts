@@ -45,6 +45,8 @@ export interface DurableIndexOptions {
   durability?: Durability;
   /** Max keys per node of the tree (default 63). */
   order?: number;
+  /** The in-memory tree's hot-id table (MemoryIndexOptions.hotIds, default true). */
+  hotIds?: boolean;
   /** Checkpoint automatically when the log passes this many bytes (default 64 MiB; 1 KiB to 1 GiB). */
   checkpointBytes?: number;
   /** Allocation unit of a new log: a power of two from 4 KiB to 64 MiB (default 64 KiB). */
@@ -75,7 +77,7 @@ export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 export const MAX_CHECKPOINT_BYTES = 1 << 30;
 const key = new Int32Array(4);
 
-function checkOptions(options: DurableIndexOptions): Required<Omit<DurableIndexOptions, 'order'>> & { order: number | undefined } {
+function checkOptions(options: DurableIndexOptions): Required<Omit<DurableIndexOptions, 'order' | 'hotIds'>> & Pick<DurableIndexOptions, 'order' | 'hotIds'> {
   if (options === null || typeof options !== 'object') throw new IndexError('INVALID_ARGUMENT', `options must be an object, got ${describeValue(options)}`);
   const durability = options.durability ?? 'sync';
   if (!['sync', 'group', 'none'].includes(durability)) {
@@ -92,7 +94,7 @@ function checkOptions(options: DurableIndexOptions): Required<Omit<DurableIndexO
   const repair = options.repair ?? false;
   if (typeof repair !== 'boolean') throw new IndexError('INVALID_ARGUMENT', `repair must be true or false, got ${describeValue(repair)}`);
   const fileSystem = options.fileSystem ?? nodeFileSystem;
-  return { durability, checkpointBytes, extentBytes, repair, fileSystem, order: options.order };
+  return { durability, checkpointBytes, extentBytes, repair, fileSystem, order: options.order, hotIds: options.hotIds };
 }
 
 export class DurableIndex implements PrimaryIndex {
@@ -119,11 +121,11 @@ export class DurableIndex implements PrimaryIndex {
     private readonly extentBytes: number,
     private readonly lock: DirectoryLock,
     files: Files,
-    order: number | undefined,
+    memoryOptions: Pick<DurableIndexOptions, 'order' | 'hotIds'>,
     repair: boolean,
   ) {
     this.files = files;
-    this.memory = new MemoryIndex({ order });
+    this.memory = new MemoryIndex(memoryOptions);
     const started = performance.now();
     const recovered = recover(files, directory, this.memory, { repair, extentBytes }, this.stats);
     this.log = recovered.log;
@@ -144,7 +146,7 @@ export class DurableIndex implements PrimaryIndex {
     files.ensureDirectory(dir);
     const lock = DirectoryLock.acquire(files, dir);
     try {
-      return new DurableIndex(dir, o.durability, o.checkpointBytes, o.extentBytes, lock, files, o.order, o.repair);
+      return new DurableIndex(dir, o.durability, o.checkpointBytes, o.extentBytes, lock, files, { order: o.order, hotIds: o.hotIds }, o.repair);
     } catch (error) {
       lock.release();
       throw error;

@@ -44,7 +44,8 @@ export function measureBalance(tree: BTree): number {
 }
 
 /** Every figure of `TreeAnalysis`. O(n): visits every page and reads every path's length. */
-export function analyzeTree(tree: BTree): TreeAnalysis {
+/** The tree's shape and memory; `cacheBytes`: what its owner's string caches hold (see TreeAnalysis). */
+export function analyzeTree(tree: BTree, cacheBytes = 0): TreeAnalysis {
   const order = tree.order;
   let internalNodes = 0;
   let leafNodes = 0;
@@ -101,6 +102,7 @@ export function analyzeTree(tree: BTree): TreeAnalysis {
     rawBytes,
     overhead: rawBytes === 0 ? 0 : used / rawBytes,
     allocatedOverhead: rawBytes === 0 ? 0 : allocated / rawBytes,
+    cacheBytes,
   };
 }
 

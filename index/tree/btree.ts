@@ -172,6 +172,24 @@ export class BTree {
     return findSlot(this.arena.words, this.meta, this.order, this.pageWords, this.slotAt, k0, k1, k2, k3);
   }
 
+  /**
+   * The arena word offset of key (k0..k3)'s slot, or NONE: `find` that also tells where the slot
+   * is, so that a later update of the same key can write its new block there without a descent
+   * while `version` has not moved. Computational complexity: O(log size).
+   */
+  findAt(k0: number, k1: number, k2: number, k3: number): number {
+    return findSlotOffset(this.arena.words, this.meta, this.order, this.pageWords, this.slotAt, k0, k1, k2, k3);
+  }
+
+  /**
+   * Bumped by every change that moves keys between positions (insert, delete, split, merge,
+   * rebuild), which is what range iterators re-seek on and what makes a remembered slot offset
+   * stale. Replacing a value in its slot does not bump it.
+   */
+  get version(): number {
+    return this.meta[META_VERSION];
+  }
+
   /** The leaf that would hold key (k0..k3). Computational complexity: O(log size). */
   findLeaf(k0: number, k1: number, k2: number, k3: number): number {
     const w = this.arena.words;
@@ -621,6 +639,12 @@ export function findSlot(
   k2: number,
   k3: number,
 ): number {
+  const at = findSlotOffset(w, meta, order, pw, slotAt, k0, k1, k2, k3);
+  return at === NONE ? NONE : w[at];
+}
+
+/** The word offset in `w` of key (k0..k3)'s slot, or NONE. Computational complexity: O(log size). */
+export function findSlotOffset(w: Int32Array, meta: Int32Array, order: number, pw: number, slotAt: number, k0: number, k1: number, k2: number, k3: number): number {
   let page = meta[META_ROOT];
   for (let level = meta[META_HEIGHT] - 1; level > 0; level--) {
     const base = page * pw;
@@ -630,8 +654,7 @@ export function findSlot(
   const count = w[base + COUNT];
   const keys = base + HEADER_WORDS;
   const pos = lowerBound(w, keys, order, 0, count, k0, k1, k2, k3);
-  if (pos < count && keyEquals(w, keys + pos, order, k0, k1, k2, k3)) return w[base + slotAt + pos];
-  return NONE;
+  return pos < count && keyEquals(w, keys + pos, order, k0, k1, k2, k3) ? base + slotAt + pos : NONE;
 }
 
 /** Compares the key at word offset `at` (word 0; word q at at + q * order) with (k0..k3). */

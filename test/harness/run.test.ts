@@ -130,7 +130,7 @@ describe('bad command lines: one clear line, exit 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown scenario', ['run', 'ycsb-z'], /unknown scenario "ycsb-z"/],
     ['unknown implementation', ['run', 'ycsb-c', '--impl', 'redis'], /unknown implementation "redis"/],
-    ['unknown knob', ['run', 'ycsb-c', '--impl', 'primary:fanout=3'], /unknown knob "fanout" for primary \(known: order\)/],
+    ['unknown knob', ['run', 'ycsb-c', '--impl', 'primary:fanout=3'], /unknown knob "fanout" for primary \(known: order, hotIds\)/],
     ['bad knob value', ['run', 'ycsb-c', '--impl', 'primary:order=big'], /primary knob order must be a number, got "big"/],
     ['knob out of range', ['run', 'ycsb-c', '--impl', 'primary:order=2'], /order must be from 3 to 4096, got 2/],
     ['--set nobody has', ['run', 'ycsb-c', '--impl', 'map', '--set', 'order=8'], /--set order: no selected implementation has a knob "order"/],
