@@ -18,7 +18,7 @@
  * arrays, and an index of 1,000 entries made one at a time took 1.3x as long (the gate).
  */
 import { SIGN_FLIP } from './id.js';
-import { heldStringBytes, referenceArrayBytes } from './string-bytes.js';
+import { stringArrayBytes } from './string-bytes.js';
 
 const MIN_LINE_BITS = 6;
 const MAX_LINE_BITS = 14;
@@ -111,7 +111,7 @@ export class HotIds {
 
   /**
    * Sizes the table for an index of `entries` (every line forgotten when the size changes): after
-   * bulk changes and compaction, and from rememberRead as the index grows. Called after every
+   * bulk changes and compaction, and from growFor as gets find the index grown. Called after every
    * insert instead, the doubling arrays made 1,000 individual inserts 1.2-1.5x slower
    * (bulk-vs-individual).
    */
@@ -119,6 +119,14 @@ export class HotIds {
     if (!this.enabled) return;
     const bits = Math.min(MAX_LINE_BITS, Math.max(MIN_LINE_BITS, 32 - Math.clz32(Math.max(1, entries - 1))));
     if (bits !== 32 - this.shift) this.allocate(bits);
+  }
+
+  /**
+   * Grows the table once the index holds more than its lines (never shrinks: compaction refits).
+   * Called where an id is about to be remembered, not as inserts add entries (see fitTo).
+   */
+  growFor(entries: number): void {
+    if (entries > this.growAbove) this.fitTo(entries);
   }
 
   private allocate(bits: number): void {
@@ -220,8 +228,7 @@ export class HotIds {
     // is then at hand, and there is no branch that runs once in 65,536 lookups, whose first run
     // deoptimized get and left the next ~10,000 gets slower (bench: bulk-vs-individual at 20,000).
     if (this.bypassLeft > 0 || id !== this.missId) return;
-    // Grown here, not as inserts add entries (see fitTo).
-    if (entries > this.growAbove) this.fitTo(entries);
+    this.growFor(entries);
     const tag = this.missTag;
     this.admit(id, tag, lineOf(tag, this.shift), block, path, slotOffset, version);
   }
@@ -261,13 +268,7 @@ export class HotIds {
 
   /** The table's arrays and the strings its lines hold (each string not in `seen` once), in bytes. */
   bytesHeld(seen: Set<string>): number {
-    let bytes = referenceArrayBytes(this.strings.length) + this.numbers.byteLength + this.tags.byteLength;
-    for (const s of this.strings) {
-      if (s === undefined || seen.has(s)) continue;
-      seen.add(s);
-      bytes += heldStringBytes(s);
-    }
-    return bytes;
+    return stringArrayBytes(this.strings, seen) + this.numbers.byteLength + this.tags.byteLength;
   }
 
   private clear(line: number): void {

@@ -169,7 +169,7 @@ export class MemoryIndex implements PrimaryIndex {
       }
       const w = tree.arena.words;
       const block = (w[at] = tree.heap.replace(w[at], path));
-      this.hot.fitTo(tree.size);
+      this.hot.growFor(tree.size);
       this.hot.remember(id, block, path, at, tree.version);
       return false;
     } finally {

@@ -7,12 +7,22 @@
 // eslint-disable-next-line no-control-regex
 const WIDE = /[^\u0000-\u00ff]/;
 
-export function heldStringBytes(s: string): number {
+function heldStringBytes(s: string): number {
   const chars = WIDE.test(s) ? 2 * s.length : s.length;
   return (16 + chars + 7) & ~7;
 }
 
-/** Bytes of a JavaScript array of `slots` references (8 bytes each) plus its header. */
-export function referenceArrayBytes(slots: number): number {
-  return 16 + 8 * slots;
+/**
+ * Bytes of a JavaScript array of string references (8 bytes a slot plus its header) and of the
+ * strings it holds, each string not yet in `seen` once (and then added to it): caches that share
+ * strings (a path held by the path cache and the hot-id table) count them once.
+ */
+export function stringArrayBytes(strings: readonly (string | undefined)[], seen: Set<string>): number {
+  let bytes = 16 + 8 * strings.length;
+  for (const s of strings) {
+    if (s === undefined || seen.has(s)) continue;
+    seen.add(s);
+    bytes += heldStringBytes(s);
+  }
+  return bytes;
 }

@@ -11,7 +11,7 @@
  */
 import { GrowableMemory, type SharedMemory } from './buffers.js';
 import { MAX_PATH_BYTES } from '../path.js';
-import { heldStringBytes, referenceArrayBytes } from '../string-bytes.js';
+import { stringArrayBytes } from '../string-bytes.js';
 
 const LENGTH_PREFIX_BYTES = 2;
 const LENGTH_MASK = 0x7fff;
@@ -201,13 +201,7 @@ export class PathHeap {
 
   /** The cache's arrays and the strings it holds (each string not in `seen` once), in bytes. */
   cacheBytesHeld(seen: Set<string>): number {
-    let bytes = this.cachedBlock.byteLength + referenceArrayBytes(this.cachedStrings.length);
-    for (const s of this.cachedStrings) {
-      if (s === undefined || seen.has(s)) continue;
-      seen.add(s);
-      bytes += heldStringBytes(s);
-    }
-    return bytes;
+    return this.cachedBlock.byteLength + stringArrayBytes(this.cachedStrings, seen);
   }
 
   /** The id string cached for the entry owning block `q`, if a scan formatted it. */
