@@ -41,6 +41,32 @@ if (argv.rounds !== undefined && !(Number.isInteger(argv.rounds) && argv.rounds 
 
 type Pair = [string, string];
 
+/** Range scans: this many from random starts, of SCAN_LENGTH entries each (ns per entry). */
+const SCANS = 2_000;
+const SCAN_LENGTH = 50;
+// The scans' last entry, kept so that no engine can drop a scan whose entries nobody reads.
+let scanned: unknown;
+
+function checkScanned(who: string): void {
+  if (scanned === undefined) throw new Error(`${who}: the range scans read nothing`);
+  scanned = undefined;
+}
+
+const scanEntryCounts = new WeakMap<DataSet, number>();
+
+/** How many entries the scans from the first SCANS probe ids read (fewer than SCANS x SCAN_LENGTH near the end). */
+function scanEntries(data: DataSet): number {
+  let total = scanEntryCounts.get(data);
+  if (total === undefined) {
+    const sorted = [...data.ids].sort();
+    const rank = new Map(sorted.map((id, i) => [id, i]));
+    total = 0;
+    for (const from of data.probe.slice(0, SCANS)) total += Math.min(SCAN_LENGTH, sorted.length - rank.get(from)!);
+    scanEntryCounts.set(data, total);
+  }
+  return total;
+}
+
 function rawBytes(data: DataSet): number {
   return data.ids.length * 16 + data.paths.reduce((sum, p) => sum + Buffer.byteLength(p), 0);
 }
@@ -61,6 +87,10 @@ function runOurs(data: DataSet, samples: Samples, n: number): void {
   samples.add('ours.bulkGet', nsPerOp(() => reading, (index) => { batched = index.bulkGet(data.probe); }, n));
   if (batched!.values[n - 1] !== results[n - 1]) throw new Error('bulkGet and get disagree');
   for (const phase of ['parseMs', 'sortMs', 'applyMs', 'decodeMs'] as const) samples.add(`ours.bulkGet.${phase}`, (batched!.phasesMs[phase] * 1e6) / n);
+
+  const starts = data.probe.slice(0, SCANS);
+  samples.add('ours.scan', nsPerOp(() => reading, (index) => { for (const from of starts) for (const entry of index.range(from, undefined, SCAN_LENGTH)) scanned = entry; }, scanEntries(data)));
+  checkScanned('tunebench');
 
   let inserted: BulkInsertResult | undefined;
   samples.add('ours.bulkInsert', nsPerOp(empty, (index) => { inserted = index.bulkInsert(pairs); }, n));
@@ -85,6 +115,17 @@ function runSortedBtree(data: DataSet, samples: Samples, n: number): void {
   const reading = load();
   samples.add('sbt.get', nsPerOp(() => reading, (tree) => { for (let i = 0; i < n; i++) results[i] = tree.get(data.probe[i]); }, n));
   samples.add('sbt.bulkLoad', nsPerOp(() => null, () => { load(); }, n));
+  const starts = data.probe.slice(0, SCANS);
+  samples.add('sbt.scan', nsPerOp(() => reading, (tree) => {
+    for (const from of starts) {
+      let read = 0;
+      for (const entry of tree.entries(from)) {
+        if (read++ >= SCAN_LENGTH) break;
+        scanned = entry;
+      }
+    }
+  }, scanEntries(data)));
+  checkScanned('sorted-btree');
   for (const share of [10, 50]) {
     const doomed = data.probe.slice(0, (n * share) / 100);
     samples.add(`sbt.delete${share}`, nsPerOp(() => reading.clone(), (tree) => { for (const id of doomed) tree.delete(id); }, doomed.length));
@@ -195,6 +236,7 @@ for (const n of sizes) {
       ['bulk insert (unsorted input)', fmtNs('ours.bulkInsert', samples), `${fmtNs('sbt.bulkLoad', samples)} sort+bulkLoad`, '-'],
       ['individual get', fmtNs('ours.get', samples), fmtNs('sbt.get', samples), fmtNs('map.get', samples)],
       ['batched get', fmtNs('ours.bulkGet', samples), '-', '-'],
+      [`range scan of ${SCAN_LENGTH}, per entry`, fmtNs('ours.scan', samples), fmtNs('sbt.scan', samples), '-'],
       ['individual delete 10%', fmtNs('ours.delete10', samples), fmtNs('sbt.delete10', samples), fmtNs('map.delete10', samples)],
       ['bulk delete 10%', fmtNs('ours.bulkDelete10', samples), '-', '-'],
       ['individual delete 50%', fmtNs('ours.delete50', samples), fmtNs('sbt.delete50', samples), fmtNs('map.delete50', samples)],
@@ -216,6 +258,7 @@ for (const n of sizes) {
     ['bulk delete 10% vs individual', pairedRatio(samples, 'ours.delete10', 'ours.bulkDelete10'), null, '5x'],
     ['batched get vs individual get', pairedRatio(samples, 'ours.get', 'ours.bulkGet'), n >= 1_000_000 ? 2 : null, '20x'],
     ['get: tunebench vs sorted-btree', pairedRatio(samples, 'sbt.get', 'ours.get'), n >= 1_000_000 ? 2 : null, '-'],
+    ['range scan: tunebench vs sorted-btree', pairedRatio(samples, 'sbt.scan', 'ours.scan'), 1.2, '-'],
     ['insert: tunebench vs sorted-btree', pairedRatio(samples, 'sbt.insert', 'ours.insert'), n >= 1_000_000 ? 2 : null, '-'],
     ['our bulk insert vs sorted-btree inserts', pairedRatio(samples, 'sbt.insert', 'ours.bulkInsert'), n >= 1_000_000 ? 6 : null, '-'],
   ];

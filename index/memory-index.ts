@@ -6,7 +6,7 @@ import { IndexError } from './errors.js';
 import { type DocumentId, invalidIdError, parseIdInto } from './id.js';
 import { HotIds } from './hot-ids.js';
 import { RangeIterator } from './range.js';
-import { asArray, checkBulkId, checkPair } from './validate.js';
+import { asArray, checkBulkId, checkLimit, checkPair } from './validate.js';
 import { invalidPathError, isValidPath } from './path.js';
 import { BTree, NONE } from './tree/btree.js';
 import {
@@ -215,12 +215,13 @@ export class MemoryIndex implements PrimaryIndex {
     return this.deleteEncoded(key[0], key[1], key[2], key[3]);
   }
 
-  range(from?: DocumentId, to?: DocumentId): IterableIterator<[DocumentId, string]> {
+  range(from?: DocumentId, to?: DocumentId, limit?: number): IterableIterator<[DocumentId, string]> {
+    const left = checkLimit(limit);
     const lower = new Int32Array(4);
     const upper = new Int32Array(4);
     if (from !== undefined && !parseIdInto(from, lower, 0)) throw invalidIdError(from, ' (range start)');
     if (to !== undefined && !parseIdInto(to, upper, 0)) throw invalidIdError(to, ' (range end)');
-    return new RangeIterator(this.tree, from !== undefined ? lower : undefined, to !== undefined ? upper : undefined);
+    return new RangeIterator(this.tree, from !== undefined ? lower : undefined, to !== undefined ? upper : undefined, left);
   }
 
   bulkInsert(pairs: Iterable<IdPathPair>): BulkInsertResult {
@@ -250,6 +251,10 @@ export class MemoryIndex implements PrimaryIndex {
       const heap = this.tree.heap;
       // UTF-16 units are a lower bound of UTF-8 bytes, so one growth step covers an ASCII batch.
       heap.reserve(Math.ceil((units + 5 * n) / 4));
+      // In input order, not key order, though a range scan reads paths stored in key order faster
+      // (129 against 256 ns an entry at 100k entries): storing them after the sort read the input
+      // strings in random order, and a bulk insert of 1M random ids took 1,600 ns a pair against 800.
+      // compact() lays the heap out in key order.
       for (let i = 0; i < n; i++) rows[i * STRIDE + 4] = heap.store(pathAt(i));
       if (times) times.encodeMs = now() - t;
       t = now();

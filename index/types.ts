@@ -130,10 +130,12 @@ export interface PrimaryIndex {
   /** Removes `id`; returns whether it existed. Throws INVALID_ID. O(log n). */
   delete(id: DocumentId): boolean;
   /**
-   * Entries with from <= id < to in id order (both bounds optional). The iterator survives changes
-   * to the index between steps: it resumes after the last id it returned.
+   * Entries with from <= id < to in id order (both bounds optional), at most `limit` of them (a
+   * non-negative integer; default no limit, INVALID_ARGUMENT otherwise). A limit lets the scan
+   * decode no entry it will not return. The iterator survives changes to the index between steps:
+   * it resumes after the last id it returned.
    */
-  range(from?: DocumentId, to?: DocumentId): IterableIterator<[DocumentId, string]>;
+  range(from?: DocumentId, to?: DocumentId, limit?: number): IterableIterator<[DocumentId, string]>;
   /** Inserts or replaces many; duplicate ids in one batch: the last wins. All input is validated first. */
   bulkInsert(pairs: Iterable<IdPathPair>): BulkInsertResult;
   /** Removes many; absent ids are ignored. All input is validated first. */

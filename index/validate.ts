@@ -28,3 +28,12 @@ export function asArray<T>(items: Iterable<T>, what: string): readonly T[] {
   }
   return Array.from(items);
 }
+
+/** A range's `limit`: Infinity when absent, else a non-negative integer, or INVALID_ARGUMENT. */
+export function checkLimit(limit: unknown): number {
+  if (limit === undefined) return Infinity;
+  if (typeof limit !== 'number' || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
+    throw new IndexError('INVALID_ARGUMENT', `range limit must be a non-negative integer, got ${typeof limit === 'number' ? limit : typeof limit}`);
+  }
+  return limit;
+}

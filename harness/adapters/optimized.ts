@@ -54,18 +54,18 @@ class OptimizedImplementation implements Implementation {
     if (count <= 0) return 0;
     if (!this.index.appliesWritesAtOnce) return this.scanAsync(from, count);
     let read = 0;
-    for (const entry of this.index.rangeSync(from)) {
+    for (const entry of this.index.rangeSync(from, undefined, count)) {
       void entry;
-      if (++read >= count) break;
+      read++;
     }
     return read;
   }
 
   private async scanAsync(from: string, count: number): Promise<number> {
     let read = 0;
-    for await (const entry of this.index.range(from)) {
+    for await (const entry of this.index.range(from, undefined, count)) {
       void entry;
-      if (++read >= count) break;
+      read++;
     }
     return read;
   }

@@ -249,9 +249,9 @@ export class DurableIndex implements PrimaryIndex {
     return deleted;
   }
 
-  range(from?: DocumentId, to?: DocumentId): IterableIterator<[DocumentId, string]> {
+  range(from?: DocumentId, to?: DocumentId, limit?: number): IterableIterator<[DocumentId, string]> {
     this.check();
-    return this.memory.range(from, to);
+    return this.memory.range(from, to, limit);
   }
 
   bulkInsert(pairs: Iterable<IdPathPair>): BulkInsertResult {

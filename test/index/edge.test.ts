@@ -189,6 +189,7 @@ describe('memory index edge cases', () => {
     expectIndexError(() => index.bulkInsert([[spreadId(602), '/fine'], 'oops' as unknown as [string, string]]), 'INVALID_ARGUMENT', 'pairs[1]');
     expectIndexError(() => index.bulkInsert(null as unknown as []), 'INVALID_ARGUMENT', 'null');
     expectIndexError(() => createMemoryIndex({ order: 2 }), 'INVALID_ARGUMENT', 'order');
+    for (const limit of [-1, 1.5, NaN, '3', null]) expectIndexError(() => index.range(undefined, undefined, limit as number), 'INVALID_ARGUMENT', 'range limit');
     assert.deepEqual([...index.range()], before);
     const analysisAfter = index.analyze();
     assert.equal(analysisAfter.entries, analysisBefore.entries);

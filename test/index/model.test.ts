@@ -110,23 +110,25 @@ class BulkGet implements fc.Command<Model, Real> {
 }
 
 class Range implements fc.Command<Model, Real> {
-  constructor(readonly from: string | undefined, readonly to: string | undefined) {}
+  constructor(readonly from: string | undefined, readonly to: string | undefined, readonly limit: number | undefined) {}
   check = () => true;
   run(model: Model, real: Real): void {
     const lo = this.from?.toLowerCase();
     const hi = this.to?.toLowerCase();
-    const expected = sortedEntries(model.map).filter(([id]) => (lo === undefined || id >= lo) && (hi === undefined || id < hi));
-    assert.deepEqual([...real.index.range(this.from, this.to)], expected);
+    const expected = sortedEntries(model.map)
+      .filter(([id]) => (lo === undefined || id >= lo) && (hi === undefined || id < hi))
+      .slice(0, this.limit ?? Infinity);
+    assert.deepEqual([...real.index.range(this.from, this.to, this.limit)], expected);
   }
-  toString = () => `range(${this.from}, ${this.to})`;
+  toString = () => `range(${this.from}, ${this.to}, ${this.limit})`;
 }
 
 /** Iterates part of a range, changes the index, then checks the rest resumes after the last id returned. */
 class RangeAcrossChange implements fc.Command<Model, Real> {
-  constructor(readonly take: number, readonly inserts: [string, string][], readonly deletes: string[]) {}
+  constructor(readonly take: number, readonly inserts: [string, string][], readonly deletes: string[], readonly limit: number | undefined) {}
   check = () => true;
   run(model: Model, real: Real): void {
-    const iterator = real.index.range();
+    const iterator = real.index.range(undefined, undefined, this.limit);
     const seen: string[] = [];
     let finished = false;
     for (let i = 0; i < this.take && !finished; i++) {
@@ -138,13 +140,15 @@ class RangeAcrossChange implements fc.Command<Model, Real> {
     for (const [id, path] of this.inserts) model.map.set(id.toLowerCase(), path);
     real.index.bulkDelete(this.deletes);
     for (const id of this.deletes) model.map.delete(id.toLowerCase());
-    // A finished iterator stays finished; an unfinished one resumes after the last id it returned.
+    // A finished iterator stays finished; an unfinished one resumes after the last id it returned,
+    // and its limit counts what it returned before the change.
     const last = seen.at(-1);
-    const expected = finished ? [] : sortedEntries(model.map).filter(([id]) => last === undefined || id > last);
+    const left = (this.limit ?? Infinity) - seen.length;
+    const expected = finished ? [] : sortedEntries(model.map).filter(([id]) => last === undefined || id > last).slice(0, left);
     assert.deepEqual([...iterator], expected);
     afterStep(model, real);
   }
-  toString = () => `rangeAcrossChange(take ${this.take}, +${this.inserts.length}, -${this.deletes.length})`;
+  toString = () => `rangeAcrossChange(take ${this.take}, +${this.inserts.length}, -${this.deletes.length}, limit ${this.limit})`;
 }
 
 class Compact implements fc.Command<Model, Real> {
@@ -164,13 +168,15 @@ const commands = [
   fc.tuple(idArb, pathArb).map(([id, path]) => new Insert(id, path)),
   idArb.map((id) => new Delete(id)),
   idArb.map((id) => new Get(id)),
-  fc.array(pairArb, { maxLength: 120 }).map((pairs) => new BulkInsert(pairs)),
-  fc.array(idArb, { maxLength: 120 }).map((list) => new BulkDelete(list)),
-  fc.array(idArb, { maxLength: 60 }).map((list) => new BulkGet(list)),
-  fc.tuple(fc.option(idArb, { nil: undefined }), fc.option(idArb, { nil: undefined })).map(([a, b]) => new Range(a, b)),
+  fc.array(pairArb, { maxLength: 120, size: 'max' }).map((pairs) => new BulkInsert(pairs)),
+  fc.array(idArb, { maxLength: 120, size: 'max' }).map((list) => new BulkDelete(list)),
+  fc.array(idArb, { maxLength: 60, size: 'max' }).map((list) => new BulkGet(list)),
   fc
-    .tuple(fc.nat(40), fc.array(pairArb, { maxLength: 30 }), fc.array(idArb, { maxLength: 30 }))
-    .map(([take, inserts, deletes]) => new RangeAcrossChange(take, inserts, deletes)),
+    .tuple(fc.option(idArb, { nil: undefined }), fc.option(idArb, { nil: undefined }), fc.option(fc.nat(120), { nil: undefined }))
+    .map(([a, b, limit]) => new Range(a, b, limit)),
+  fc
+    .tuple(fc.nat(40), fc.array(pairArb, { maxLength: 30, size: 'max' }), fc.array(idArb, { maxLength: 30, size: 'max' }), fc.option(fc.nat(80), { nil: undefined }))
+    .map(([take, inserts, deletes, limit]) => new RangeAcrossChange(take, inserts, deletes, limit)),
   fc.constant(new Compact()),
 ];
 
@@ -178,7 +184,7 @@ describe('index against a Map model', () => {
   for (const order of [3, 4, 5, 8, 63]) {
     it(`order ${order}: random sequences of every operation keep contents and invariants`, () => {
       fc.assert(
-        fc.property(fc.commands(commands, { maxCommands: 60 }), (cmds) => {
+        fc.property(fc.commands(commands, { maxCommands: 60, size: 'max' }), (cmds) => {
           const model: Model = { map: new Map() };
           const real: Real = { index: createMemoryIndex({ order }) };
           fc.modelRun(() => ({ model, real }), cmds);
@@ -197,7 +203,7 @@ describe('index against a Map model', () => {
         idArb.map((id) => new Get(id)),
       ];
       fc.assert(
-        fc.property(fc.commands(single, { maxCommands: 600 }), (cmds) => {
+        fc.property(fc.commands(single, { maxCommands: 600, size: 'max' }), (cmds) => {
           const model: Model = { map: new Map() };
           const real: Real = { index: createMemoryIndex({ order }) };
           fc.modelRun(() => ({ model, real }), cmds);
@@ -263,6 +269,36 @@ describe('index against a Map model', () => {
         },
       ),
       { numRuns: 25, seed: 42 },
+    );
+  });
+
+  it('scans of leaves of up to 512 entries decode every batch, with ASCII, UTF-8, long and cached paths mixed', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(63, 512),
+        // Sizes drawn directly: fast-check's default size keeps a generated array to about ten items.
+        fc.integer({ min: 1, max: 3000 }),
+        fc.nat(),
+        fc.array(pathArb, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(2999), { maxLength: 200, size: 'max' }),
+        fc.array(fc.tuple(fc.nat(2999), fc.option(fc.nat(1200), { nil: undefined })), { minLength: 1, maxLength: 8 }),
+        (order, count, seed, palette, reads, scans) => {
+          const index = createMemoryIndex({ order });
+          const model = new Map<string, string>();
+          const entries = Array.from({ length: count }, (_, i) => [spreadId((i * 7919 + seed) % 3000), palette[(i * 31 + seed) % palette.length]] as [string, string]);
+          index.bulkInsert(entries);
+          for (const [id, path] of entries) model.set(id, path);
+          // Gets put some paths in the heap's cache, which a scan takes them from.
+          for (const i of reads) assert.equal(index.get(spreadId(i)), model.get(spreadId(i)));
+          const sorted = sortedEntries(model);
+          for (const [start, limit] of scans) {
+            const from = spreadId(start);
+            const expected = sorted.filter(([id]) => id >= from).slice(0, limit ?? Infinity);
+            assert.deepEqual([...index.range(from, undefined, limit)], expected, `range(${from}, ${limit})`);
+          }
+        },
+      ),
+      { numRuns: 30, seed: 0x5ca9 },
     );
   });
 });
