@@ -194,6 +194,20 @@ export class HotIds {
     this.strings[2 * this.last + 1] = path;
   }
 
+  /**
+   * The last hit's key now holds `path` in another block, its slot at `slotOffset` in tree version
+   * `version`: written into the hit's line, without the tag and admission check of `remember`
+   * (an update of a path to one of another length moves it, which is most updates of 20-80 byte
+   * paths).
+   */
+  setLastBlock(block: number, path: string, slotOffset: number, version: number): void {
+    this.strings[2 * this.last + 1] = path;
+    const at = 4 * this.last;
+    this.numbers[at] = block;
+    this.numbers[at + 1] = slotOffset;
+    this.numbers[at + 2] = version;
+  }
+
   /** Where the slot of the last hit's key still is at tree version `version`, or -1. */
   lastSlotOffsetAt(version: number): number {
     const at = 4 * this.last;

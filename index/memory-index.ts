@@ -203,7 +203,7 @@ export class MemoryIndex implements PrimaryIndex {
         at = tree.locate(key[0], key[1], key[2], key[3]);
       }
       w[at] = block;
-      this.hot.remember(id, block, path, at, version);
+      this.hot.setLastBlock(block, path, at, version);
       return false;
     } finally {
       guard?.release();
