@@ -124,6 +124,9 @@ export class RangeIterator implements IterableIterator<[DocumentId, string]> {
 
   private finish(): IteratorResult<[DocumentId, string]> {
     this.done = true;
+    // A finished iterator a caller keeps should not keep its last batch's strings alive.
+    this.ids.length = 0;
+    this.paths.length = 0;
     return DONE;
   }
 }

@@ -381,6 +381,30 @@ describe('ordering and read-your-writes under concurrent callers', () => {
     });
   });
 
+  it('range applies pending writes first and stops at its limit; rangeSync does the same where writes apply at once', async () => {
+    const ids = Array.from({ length: 600 }, (_, i) => spreadId(i)).sort();
+    await using(createOptimizedIndex(createMemoryIndex(), { bulkThreshold: 1000, maxBatchDelayMs: 50, enableConcurrentOptimization: false }), async (index) => {
+      await index.bulkInsert(ids.slice(0, 500).map((id, i) => [id, pathFor(i)] as IdPathPair));
+      const pending = ids.slice(500).map((id) => index.insert(id, '/pending'));
+      const entries: [string, string][] = [];
+      for await (const entry of index.range(ids[450], undefined, 100)) entries.push(entry);
+      assert.deepEqual(entries.map(([id]) => id), ids.slice(450, 550));
+      assert.deepEqual(entries.slice(50).map(([, path]) => path), new Array(50).fill('/pending'));
+      await Promise.all(pending);
+      assert.throws(() => index.rangeSync(), (e: unknown) => e instanceof IndexError && e.code === 'INVALID_ARGUMENT');
+      await assert.rejects(async () => {
+        for await (const entry of index.range(undefined, undefined, -1)) void entry;
+      }, (e: unknown) => e instanceof IndexError && e.code === 'INVALID_ARGUMENT');
+    });
+    await using(createOptimizedIndex(createMemoryIndex()), async (index) => {
+      assert.ok(index.appliesWritesAtOnce);
+      await index.bulkInsert(ids.map((id, i) => [id, pathFor(i)] as IdPathPair));
+      assert.deepEqual([...index.rangeSync(ids[10], ids[20], 5)].map(([id]) => id), ids.slice(10, 15));
+      assert.deepEqual([...index.rangeSync(ids[10], ids[20], 50)].map(([id]) => id), ids.slice(10, 20));
+      assert.deepEqual([...index.rangeSync(ids[598], undefined, 0)], []);
+    });
+  });
+
   it('a write to a closed index rejects with CLOSED; close applies pending writes first', async () => {
     const memory = createMemoryIndex();
     const index = createOptimizedIndex(memory, { bulkThreshold: 100, maxBatchDelayMs: 1000, enableConcurrentOptimization: false });
