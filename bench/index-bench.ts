@@ -119,9 +119,10 @@ function runSortedBtree(data: DataSet, samples: Samples, n: number): void {
   samples.add('sbt.scan', nsPerOp(() => reading, (tree) => {
     for (const from of starts) {
       let read = 0;
+      // Counted after the entry, so that the iterator is asked for exactly SCAN_LENGTH of them.
       for (const entry of tree.entries(from)) {
-        if (read++ >= SCAN_LENGTH) break;
         scanned = entry;
+        if (++read >= SCAN_LENGTH) break;
       }
     }
   }, scanEntries(data)));
