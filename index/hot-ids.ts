@@ -201,11 +201,7 @@ export class HotIds {
    * paths).
    */
   setLastBlock(block: number, path: string, slotOffset: number, version: number): void {
-    this.strings[2 * this.last + 1] = path;
-    const at = 4 * this.last;
-    this.numbers[at] = block;
-    this.numbers[at + 1] = slotOffset;
-    this.numbers[at + 2] = version;
+    this.setHolding(this.last, path, block, slotOffset, version);
   }
 
   /** Where the slot of the last hit's key still is at tree version `version`, or -1. */
@@ -257,6 +253,11 @@ export class HotIds {
     tags[2 * line] = tag;
     this.filled = true;
     this.strings[2 * line] = id;
+    this.setHolding(line, path, block, slotOffset, version);
+  }
+
+  /** What the key of `line` holds: `path` in `block`, its slot at `slotOffset` in tree version `version`. */
+  private setHolding(line: number, path: string, block: number, slotOffset: number, version: number): void {
     this.strings[2 * line + 1] = path;
     const at = 4 * line;
     this.numbers[at] = block;
