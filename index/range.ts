@@ -40,6 +40,8 @@ export class RangeIterator implements IterableIterator<[DocumentId, string]> {
     private readonly upper: Int32Array | undefined,
     /** Entries still to decode before the limit (Infinity without one). */
     private left: number,
+    /** Updates not yet in the heap (hot-ids.ts), written back before each batch is decoded. */
+    private readonly deferred: { flushAll(): void } | null = null,
   ) {
     if (left <= 0) this.done = true;
   }
@@ -83,6 +85,7 @@ export class RangeIterator implements IterableIterator<[DocumentId, string]> {
 
   /** Decodes the next batch; false at the end of the range. */
   private fill(): boolean {
+    this.deferred?.flushAll();
     const tree = this.tree;
     const order = tree.order;
     for (;;) {

@@ -468,7 +468,7 @@ export class OptimizedIndex {
 
   /** Compacts when the heap is fragmented or the tree has thinned out (see config). */
   private maintain(): void {
-    const tree = this.memory.tree;
+    const tree = this.memory.counters;
     if (tree.size < MIN_MAINTAINED_ENTRIES) return;
     const heap = tree.heap;
     const fragmented = this.config.enableMemoryOptimization && heap.top > 0 ? fragmentationReason(heap.freeWords / heap.top, this.config) : null;

@@ -11,6 +11,7 @@ import { type MemoryIndex, createMemoryIndex } from '../../index/index.js';
 import { HotIds } from '../../index/hot-ids.js';
 import { parseIdInto } from '../../index/id.js';
 import { checkInvariants } from '../../index/tree/analysis.js';
+import { type BTree, NONE } from '../../index/tree/btree.js';
 
 const hex = (value: number, digits: number): string => (value >>> 0).toString(16).padStart(digits, '0').slice(-digits);
 
@@ -105,7 +106,44 @@ const steps: fc.Arbitrary<Step>[] = [
     index.compact();
     return [];
   }),
+  // Readers of the heap itself, which must see every deferred update.
+  fc.constant<Step>((model, index) => {
+    assert.deepEqual([...index.range()], sorted(model));
+    return [];
+  }),
+  fc.array(idArb, { maxLength: 8 }).map((list) => (model, index) => {
+    assert.deepEqual(index.bulkGet(list).values, list.map((id) => model.get(id.toLowerCase())));
+    return list;
+  }),
+  // Reader threads come and go: updates are written through while they share the tree.
+  fc.constant<Step>((_model, index) => {
+    const shared = (index as unknown as { guard: unknown }).guard !== null;
+    index.setWriteGuard(shared ? null : { acquire() {}, release() {} });
+    return [];
+  }),
+  // Enough new ids to grow the table (64 lines) while lines are dirty, then gone again.
+  fc.constant<Step>((model, index) => {
+    const fresh = Array.from({ length: 70 }, (_, i) => `${hex(i, 8)}-0000-4000-8000-${hex(i * 7, 12)}`);
+    for (const id of fresh) index.insert(id, '/fresh');
+    for (const id of fresh) assert.equal(index.get(id), '/fresh');
+    for (const id of fresh) index.delete(id);
+    return [...model.keys()];
+  }),
 ];
+
+function sorted(model: Model): [string, string][] {
+  return [...model.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+/** The path the heap itself holds for `id` (no hot line, nothing written back first). */
+function heapPath(index: MemoryIndex, id: string): string | undefined {
+  const tree = (index as unknown as { btree: BTree }).btree;
+  const k = words(id);
+  const at = tree.findAt(k[0], k[1], k[2], k[3]);
+  return at === NONE ? undefined : tree.heap.read(tree.arena.words[at]);
+}
+
+const hotOf = (index: MemoryIndex): HotIds => (index as unknown as { hot: HotIds }).hot;
 
 describe('hot-id table', () => {
   it('a line forgotten by key words is the line the id string was remembered in, in any case', () => {
@@ -157,7 +195,6 @@ describe('hot-id table', () => {
       ids.forEach((id, i) => index.insert(id, `/p${i}`));
       ids.forEach((id, i) => assert.equal(index.get(id), `/p${i}`));
     }
-    const hotOf = (index: MemoryIndex) => (index as unknown as { hot: HotIds }).hot;
     assert.ok(hotOf(on).hit(ids[7]), 'on: the last id read of its line is remembered');
     assert.ok(!ids.some((id) => hotOf(off).hit(id)), 'off: no id is remembered');
     assert.ok(on.analyze().cacheBytes > off.analyze().cacheBytes, 'on holds the strings of its lines');
@@ -230,6 +267,123 @@ describe('hot-id table', () => {
     assert.equal(hot.lastPath(), '/short');
   });
 
+  /** An index whose ids[5] was read twice (so it is hot) and then updated to a path of another size. */
+  function withDeferredUpdate(): MemoryIndex {
+    const index = createMemoryIndex({ order: 4 });
+    ids.forEach((id, i) => index.insert(id, `/p${i}`));
+    index.get(ids[5]);
+    index.get(ids[5]);
+    index.insert(ids[5], `/${'d'.repeat(30)}`);
+    assert.equal(hotOf(index).dirtyCount, 1, 'the update waits in its line');
+    assert.equal(heapPath(index, ids[5]), '/p5', 'the heap still holds the old path');
+    assert.equal(index.get(ids[5]), `/${'d'.repeat(30)}`);
+    return index;
+  }
+
+  const heapReaders: [string, (index: MemoryIndex) => unknown][] = [
+    ['tree (snapshots, invariant checks)', (index) => index.tree],
+    ['heap', (index) => index.heap],
+    ['range', (index) => [...index.range(ids[0])]],
+    ['bulkGet', (index) => index.bulkGet([ids[1]])],
+    ['analyze', (index) => index.analyze()],
+    ['compact', (index) => index.compact()],
+    ['a reader pool', (index) => index.setWriteGuard({ acquire() {}, release() {} })],
+    ['sharedHandles', (index) => index.sharedHandles()],
+    ['a get in another spelling', (index) => index.get(ids[5].toUpperCase())],
+    ['an update in another spelling', (index) => index.insert(ids[5].toUpperCase(), '/upper')],
+    [
+      'a raw write of its key',
+      (index) => {
+        const k = words(ids[5]);
+        return index.insertEncoded(k[0], k[1], k[2], k[3], Buffer.from('/raw'), 0, 4);
+      },
+    ],
+    ['a delete', (index) => index.delete(ids[5])],
+    ['a bulk insert of its key', (index) => index.bulkInsert([[ids[5], '/bulk']])],
+  ];
+  for (const [name, read] of heapReaders) {
+    it(`an update deferred in a hot line reaches the heap before ${name} reads or changes it`, () => {
+      const index = withDeferredUpdate();
+      const model: Model = new Map(ids.map((id, i) => [id, i === 5 ? `/${'d'.repeat(30)}` : `/p${i}`]));
+      read(index);
+      assert.equal(hotOf(index).dirtyCount, 0);
+      if (name === 'a raw write of its key') model.set(ids[5], '/raw');
+      if (name === 'an update in another spelling') model.set(ids[5], '/upper');
+      if (name === 'a delete') model.delete(ids[5]);
+      if (name === 'a bulk insert of its key') model.set(ids[5], '/bulk');
+      for (const id of ids) assert.equal(heapPath(index, id), model.get(id), `heap: ${id}`);
+      assert.deepEqual(checkInvariants(index.tree), []);
+      assert.deepEqual([...index.range()], sorted(model));
+    });
+  }
+
+  it('hundreds of dirty lines at once (the dirty set grows) are all written back, in their new blocks', () => {
+    const index = createMemoryIndex({ order: 8 });
+    const many = Array.from({ length: 600 }, (_, i) => `${hex(i * 2654435761, 8)}-${hex(i, 4)}-4${hex(i * 7, 3)}-8${hex(i * 13, 3)}-${hex(i * 40503, 12)}`);
+    const model: Model = new Map();
+    many.forEach((id, i) => {
+      index.insert(id, `/old/${i}`);
+      model.set(id, `/old/${i}`);
+    });
+    for (const id of many) index.get(id);
+    for (const id of many) index.get(id);
+    many.forEach((id, i) => {
+      index.insert(id, `/new/${'n'.repeat(i % 40)}`);
+      model.set(id, `/new/${'n'.repeat(i % 40)}`);
+    });
+    assert.ok(hotOf(index).dirtyCount > 64, `${hotOf(index).dirtyCount} dirty lines`);
+    assert.deepEqual([...index.range()], sorted(model));
+    assert.equal(hotOf(index).dirtyCount, 0);
+    for (const id of many) assert.equal(heapPath(index, id), model.get(id));
+    assert.deepEqual(checkInvariants(index.tree), []);
+  });
+
+  it('while reader threads share the tree, an update of a hot id is written through', () => {
+    const index = withDeferredUpdate();
+    index.setWriteGuard({ acquire() {}, release() {} });
+    index.insert(ids[5], '/through');
+    assert.equal(hotOf(index).dirtyCount, 0);
+    assert.equal(heapPath(index, ids[5]), '/through');
+    index.setWriteGuard(null);
+    index.insert(ids[5], '/deferred');
+    assert.equal(hotOf(index).dirtyCount, 1, 'alone again: deferred');
+  });
+
+  /** Ids of the line of ids[5] in a 64-line table under other tags (the `ids` of one line share a tag). */
+  function otherTagsOfLine(count: number): string[] {
+    const found: string[] = [];
+    for (let i = 0; found.length < count; i++) {
+      const candidate = `${hex(i, 8)}-1111-4222-8333-${hex(i * 31, 12)}`;
+      const probe = new HotIds();
+      probe.remember(ids[5], 1, '/x', 0, 0);
+      probe.remember(ids[5], 1, '/x', 0, 0);
+      probe.remember(candidate, 2, '/y', 0, 0);
+      probe.remember(candidate, 2, '/y', 0, 0);
+      if (!probe.hit(ids[5])) found.push(candidate); // it took the line
+    }
+    return found;
+  }
+
+  it('a dirty line refuses ids of other tags until a window of refusals writes it back', () => {
+    const index = withDeferredUpdate();
+    const hot = hotOf(index);
+    const [a] = otherTagsOfLine(1);
+    index.insert(a, '/a');
+    index.get(a);
+    index.get(a);
+    assert.ok(!hot.hit(a), 'refused: the line keeps the update of ids[5]');
+    assert.ok(hot.hit(ids[5]));
+    // Half the lookups hit ids[5] (no bypass), the other half are refused.
+    let lookups = 0;
+    while (hot.dirtyCount > 0 && lookups < 3 * 4096) index.get(lookups++ % 2 === 0 ? a : ids[5]);
+    assert.equal(hot.dirtyCount, 0, 'a window of refusals wrote the line back');
+    assert.ok(lookups <= 4096, `within a window (${lookups} lookups)`);
+    assert.equal(heapPath(index, ids[5]), `/${'d'.repeat(30)}`);
+    index.get(a);
+    assert.ok(hot.hit(a), 'then the line takes another id');
+    assert.equal(index.get(ids[5]), `/${'d'.repeat(30)}`);
+  });
+
   for (const order of [3, 4, 63]) {
     it(`order ${order}: ids sharing lines, every spelling, moving blocks, raw, grouped and bulk writes agree with a Map`, () => {
       fc.assert(
@@ -239,7 +393,7 @@ describe('hot-id table', () => {
           for (const step of run) check(model, index, step(model, index));
           check(model, index, ids);
           assert.deepEqual(checkInvariants(index.tree), []);
-          assert.deepEqual([...index.range()], [...model.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+          assert.deepEqual([...index.range()], sorted(model));
         }),
         { numRuns: 300, seed: 0x407 + order },
       );
