@@ -226,7 +226,7 @@ export class MemoryIndex implements PrimaryIndex {
       return false;
     }
     const tree = this.btree;
-    guard?.acquire();
+    guard.acquire();
     try {
       const w = tree.arena.words;
       const hot = this.hot.lastBlock();
@@ -245,7 +245,7 @@ export class MemoryIndex implements PrimaryIndex {
       this.hot.setLastBlock(block, path, at, version);
       return false;
     } finally {
-      guard?.release();
+      guard.release();
     }
   }
 
@@ -262,6 +262,9 @@ export class MemoryIndex implements PrimaryIndex {
         // Its own scratch: a write-back can run inside an operation that parsed into `key`.
         parseIdInto(hot.idOf(line), writeBackKey, 0);
         at = tree.findAt(writeBackKey[0], writeBackKey[1], writeBackKey[2], writeBackKey[3]);
+        // A dirty line outlived its key: a caller broke the rule in hot-ids.ts. Refuse rather than
+        // write a block into no slot.
+        if (at === NONE) throw new Error('internal error: a deferred update lost its key (the write-back rule of hot-ids.ts)');
       }
       w[at] = block;
     }
