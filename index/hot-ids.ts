@@ -14,9 +14,10 @@
  *
  * Deferred updates: an update of a hot id (no reader threads sharing the tree) only puts its
  * path in the line and marks the line dirty; the heap block keeps the old bytes until the line is
- * written back through the index's `writeBack`. Encoding a path into the heap and moving its block
- * cost ~200 of an update's ~320 ns at 10k entries (ycsb-a), and a zipfian workload writes the same
- * ids again and again, so most of those writes never reach the heap. The rule that keeps it exact:
+ * written back through the index's `writeBack` (MemoryIndex.writeLine). Encoding a path into the
+ * heap and moving its block cost ~200 of an update's ~320 ns at 10k entries (ycsb-a), and a
+ * zipfian workload writes the same ids again and again, so most of those writes never reach the
+ * heap. The rule that keeps it exact:
  * a dirty line is written back before anything else reads or changes its key's block (the index
  * writes back the line of the key an operation is about to touch, and every line before a bulk
  * operation, a scan, an analysis or handing the tree to readers), and whenever it would be
@@ -132,7 +133,7 @@ export class HotIds {
 
   /**
    * `enabled` false: no line is ever filled (MemoryIndexOptions.hotIds) and every lookup bypasses.
-   * `writeBack(line)` writes a dirty line's path into the heap and then calls `written`.
+   * `writeBack(line)` writes a dirty line's path into the heap and then calls `placed`.
    */
   constructor(
     private readonly enabled = true,
@@ -227,14 +228,9 @@ export class HotIds {
     return this.strings[2 * this.last + 1]!;
   }
 
-  /** The heap block of the last hit. */
-  lastBlock(): number {
-    return this.numbers[4 * this.last];
-  }
-
-  /** The last hit's key now holds `path` in the same block. */
-  setLastPath(path: string): void {
-    this.strings[2 * this.last + 1] = path;
+  /** The line of the last hit. */
+  get lastLine(): number {
+    return this.last;
   }
 
   /** The last hit's key now holds `path`, which is not yet in its block: the line is dirty until written back. */
@@ -267,7 +263,7 @@ export class HotIds {
     if (line >= 0 && this.numbers[4 * line + 3] !== 0) this.writeBack(line);
   }
 
-  /** For writeBack: the id, path, block and slot offset (at tree version `version`, else -1) of `line`. */
+  /** The id, path, block and slot offset (at tree version `version`, else -1) of `line`. */
   idOf(line: number): string {
     return this.strings[2 * line]!;
   }
@@ -285,32 +281,19 @@ export class HotIds {
     return this.numbers[at + 2] === version ? this.numbers[at + 1] : -1;
   }
 
-  /** writeBack stored the path of dirty `line` in `block`, its slot at `slotOffset` in tree version `version`. */
-  written(line: number, block: number, slotOffset: number, version: number): void {
+  /**
+   * `path` of the key of `line` is now in the heap, in `block`, its slot at `slotOffset` in tree
+   * version `version` (by a write-through update, or a write-back, which leaves the line clean).
+   */
+  placed(line: number, path: string, block: number, slotOffset: number, version: number): void {
+    this.setHolding(line, path, block, slotOffset, version);
     const at = 4 * line;
-    this.numbers[at] = block;
-    this.numbers[at + 1] = slotOffset;
-    this.numbers[at + 2] = version;
+    if (this.numbers[at + 3] === 0) return;
     const place = this.numbers[at + 3] - 1;
     const moved = this.dirtyLines[--this.dirtyCount];
     this.dirtyLines[place] = moved;
     this.numbers[4 * moved + 3] = place + 1;
     this.numbers[at + 3] = 0;
-  }
-
-  /**
-   * The last hit's key now holds `path` in another block, its slot at `slotOffset` in tree version
-   * `version`: written into the hit's line, without the tag and admission check of `remember`
-   * (an update of a path to one of another length moves it, which is most updates of 20-80 byte
-   * paths).
-   */
-  setLastBlock(block: number, path: string, slotOffset: number, version: number): void {
-    this.setHolding(this.last, path, block, slotOffset, version);
-  }
-
-  /** Where the slot of the last hit's key still is at tree version `version`, or -1. */
-  lastSlotOffsetAt(version: number): number {
-    return this.slotOffsetOf(this.last, version);
   }
 
   /**

@@ -65,7 +65,7 @@ export interface MemoryIndexOptions {
 }
 
 const key = new Int32Array(4);
-const writeBackKey = new Int32Array(4);
+const lineKey = new Int32Array(4);
 
 /** Taken around every change when reader threads share the tree (see concurrent/pool.ts). */
 export interface WriteGuard {
@@ -114,7 +114,7 @@ export class MemoryIndex implements PrimaryIndex {
     }
     if (options.onBufferReplaced) this.replaceListeners.add(options.onBufferReplaced);
     if (options.hotIds !== undefined && typeof options.hotIds !== 'boolean') throw new IndexError('INVALID_ARGUMENT', `hotIds must be true or false, got ${String(options.hotIds)}`);
-    this.hot = new HotIds(options.hotIds ?? true, (line) => this.writeBack(line));
+    this.hot = new HotIds(options.hotIds ?? true, (line) => this.writeLine(line, this.hot.pathOf(line)));
     const expected = Math.max(0, Math.floor(options.expectedEntries ?? 0));
     this.btree = new BTree({
       order,
@@ -182,7 +182,7 @@ export class MemoryIndex implements PrimaryIndex {
     // The hot update lives in its own method, so that an insert of a new id runs the table's
     // lookup and nothing more of it: with the update inlined, 1,000 individual inserts in a fresh
     // process (bulk-vs-individual) measured 1.4x the index before the table even with it off.
-    if (this.hot.hit(id)) return this.updateHot(id as string, path);
+    if (this.hot.hit(id)) return this.updateHot(path);
     if (!parseIdInto(id, key, 0)) throw invalidIdError(id);
     if (!isValidPath(path)) throw invalidPathError(path);
     const tree = this.btree;
@@ -212,11 +212,9 @@ export class MemoryIndex implements PrimaryIndex {
 
   /**
    * An update of the id of the last hit, taking neither the parse nor a descent: ycsb-a and f
-   * update the ids they read. A new path of the block's size overwrites it; another size moves to
-   * a new block, written into the key's slot where the last lookup found it if no key has moved
-   * since (the slot must still hold the old block), else found again.
+   * update the ids they read.
    */
-  private updateHot(id: string, path: string): boolean {
+  private updateHot(path: string): boolean {
     if (!isValidPath(path)) throw invalidPathError(path);
     const guard = this.guard;
     // Alone with the tree: defer the heap write to the line (see hot-ids.ts). Reader threads read
@@ -225,50 +223,40 @@ export class MemoryIndex implements PrimaryIndex {
       this.hot.deferLastPath(path);
       return false;
     }
-    const tree = this.btree;
     guard.acquire();
     try {
-      const w = tree.arena.words;
-      const hot = this.hot.lastBlock();
-      const version = tree.version;
-      let at = this.hot.lastSlotOffsetAt(version);
-      const block = tree.heap.replace(hot, path);
-      if (block === hot) {
-        this.hot.setLastPath(path);
-        return false;
-      }
-      if (at < 0 || w[at] !== hot) {
-        parseIdInto(id, key, 0);
-        at = tree.locate(key[0], key[1], key[2], key[3]);
-      }
-      w[at] = block;
-      this.hot.setLastBlock(block, path, at, version);
+      this.writeLine(this.hot.lastLine, path);
       return false;
     } finally {
       guard.release();
     }
   }
 
-  /** Writes the deferred path of hot line `line` into the heap, as a write-through update would have. */
-  private writeBack(line: number): void {
+  /**
+   * Writes `path` into the heap for the key of hot line `line`: a path of its block's size
+   * overwrites it; another size moves to a new block, written into the key's slot where the line
+   * last found it if no key has moved since (the slot must still hold the old block), else found
+   * again. For a write-through update, and for a deferred one written back.
+   */
+  private writeLine(line: number, path: string): void {
     const tree = this.btree;
     const hot = this.hot;
     const old = hot.blockOf(line);
-    const block = tree.heap.replace(old, hot.pathOf(line));
+    const block = tree.heap.replace(old, path);
     let at = hot.slotOffsetOf(line, tree.version);
     if (block !== old) {
       const w = tree.arena.words;
       if (at < 0 || w[at] !== old) {
         // Its own scratch: a write-back can run inside an operation that parsed into `key`.
-        parseIdInto(hot.idOf(line), writeBackKey, 0);
-        at = tree.findAt(writeBackKey[0], writeBackKey[1], writeBackKey[2], writeBackKey[3]);
+        parseIdInto(hot.idOf(line), lineKey, 0);
+        at = tree.findAt(lineKey[0], lineKey[1], lineKey[2], lineKey[3]);
         // A dirty line outlived its key: a caller broke the rule in hot-ids.ts. Refuse rather than
         // write a block into no slot.
         if (at === NONE) throw new Error('internal error: a deferred update lost its key (the write-back rule of hot-ids.ts)');
       }
       w[at] = block;
     }
-    hot.written(line, block, at, tree.version);
+    hot.placed(line, path, block, at, tree.version);
   }
 
   delete(id: DocumentId): boolean {
